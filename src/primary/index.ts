@@ -1,0 +1,103 @@
+// The primary: picks the engine, forks and supervises the workers, hosts the cluster
+// adapter's hub and answers the workers' cluster-wide questions. It never carries client
+// traffic.
+import cluster from "node:cluster";
+import { performance } from "node:perf_hooks";
+import { setupPrimary as setupClusterAdapterHub } from "@socket.io/cluster-adapter";
+import type { Config } from "../config.js";
+import { createLogger, setLogLevel } from "../log.js";
+import { loadNativeUws } from "../worker/uws-native.js";
+import { Supervisor } from "./supervisor.js";
+import { QueryFanOut } from "./query-fan-out.js";
+import { findFreePort } from "./free-port.js";
+import { operations } from "../ipc/messages.js";
+
+export async function startPrimary(config: Config): Promise<void> {
+  setLogLevel(config.logLevel);
+  const log = createLogger("primary");
+
+  const engine = chooseEngine(config);
+  if (!engine.ok) {
+    log.error(engine.reason, { code: "engine_unavailable" });
+    process.exit(engine.exitCode);
+  }
+  log.info(`engine ${engine.name}: ${engine.why}`);
+
+  const port = config.port === 0 ? await findFreePort(config.host) : config.port;
+  const resolved: Config = { ...config, port };
+
+  setupClusterAdapterHub();
+  // Workers get their configuration from the primary, not from the command line.
+  cluster.setupPrimary({ args: [] });
+
+  const fanOut = new QueryFanOut();
+  const supervisor: Supervisor = new Supervisor(resolved, log, {
+    allReady: () => {
+      const ms = Math.round(performance.now());
+      log.info(`ready: ${resolved.workers} workers, engine ${engine.name}, listening on http://${formatHost(resolved.host)}:${port}, ${ms} ms from start`);
+    },
+    fatal: (reason) => {
+      log.error(`giving up: ${reason}`, { code: "worker_crash_loop" });
+      supervisor.killAll();
+      process.exit(1);
+    },
+    request: (worker, message) => {
+      const answer = (body: { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }) =>
+        supervisor.send(worker, { kind: "response", id: message.id, ...body });
+      const payload = operations[message.op].payload.safeParse(message.payload);
+      if (!payload.success) return answer({ ok: false, error: { code: "ipc_invalid", message: `bad payload for ${message.op}` } });
+      switch (message.op) {
+        case "stats":
+          void fanOut
+            .ask(supervisor, "stats", 1_000)
+            .then(({ results, missing }) => answer({ ok: true, result: { workers: results, missing } }));
+          return;
+      }
+    },
+    queryReply: (worker, message) => fanOut.onReply(worker, message),
+  });
+  supervisor.start();
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn(`${signal} again: stopping now without draining`);
+      supervisor.killAll();
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: draining`, { drainTimeoutMs: resolved.drainTimeoutMs });
+    // Workers get a little longer than their own drain timeout to close and exit.
+    const { forced } = await supervisor.shutdown(resolved.drainTimeoutMs + 2_000);
+    if (forced > 0) log.warn("drain timeout passed; killed the workers still running", { forced });
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+type EngineChoice =
+  | { ok: true; name: "uws"; why: string }
+  | { ok: false; reason: string; exitCode: number };
+
+function chooseEngine(config: Config): EngineChoice {
+  if (config.engine === "node") {
+    return {
+      ok: false,
+      exitCode: 2,
+      reason: "ENGINE=node is not available in this version yet; use ENGINE=uws or ENGINE=auto",
+    };
+  }
+  const uws = loadNativeUws();
+  if (uws.ok) return { ok: true, name: "uws", why: `native uWebSockets.js loaded (${uws.binary.split("/").pop()})` };
+  return {
+    ok: false,
+    exitCode: 1,
+    reason: `the uws engine cannot run: ${uws.reason}. The JavaScript fallback of the uWebSockets.js package is never used.`,
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
