@@ -180,3 +180,20 @@ describe("bad input", () => {
     expect(await request(s, "join", "after-no-ack")).toEqual({ ok: true, room: "after-no-ack" });
   });
 });
+
+describe("without API_KEY", () => {
+  let bare: RunningCluster;
+  beforeAll(async () => {
+    bare = await startCluster({ env: { API_KEY: undefined, WORKERS: "1" } });
+  });
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it("answers every /api route with 403 and says why", async () => {
+    const { status, body } = await api(bare.url, "/api/stats", { key: "whatever-key-0123456789" });
+    expect(status).toBe(403);
+    expect(body.error.code).toBe("api_disabled");
+    expect(body.error.message).toMatch(/API_KEY/);
+  });
+});
