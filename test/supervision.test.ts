@@ -1,8 +1,9 @@
 // The primary keeps the cluster alive and stops it cleanly.
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { io as ioClient } from "socket.io-client";
 import { startCluster, runCli } from "./helpers/cluster.js";
-import { api, closeAll, connect, connectMany, request } from "./helpers/clients.js";
+import { api, closeAll, connectMany, request } from "./helpers/clients.js";
 import { nextEvent, waitFor } from "./helpers/wait.js";
 
 describe("supervision", () => {
@@ -63,6 +64,36 @@ describe("supervision", () => {
       expect(output).not.toMatch(/ready:/);
     } finally {
       blocker.close();
+    }
+  });
+});
+
+describe("rolling restart", () => {
+  it("replaces every worker on SIGHUP, one at a time, and clients reconnect and work", async () => {
+    const cluster = await startCluster({ env: { DRAIN_TIMEOUT_MS: "3000" } });
+    const clients = Array.from({ length: 10 }, () => ioClient(cluster.url, { forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 1000 }));
+    try {
+      await waitFor(() => clients.every((c) => c.connected), "10 clients to connect", 30_000);
+      const before = ((await api(cluster.url, "/api/stats")).body.workers as Array<{ pid: number }>).map((w) => w.pid);
+
+      cluster.process.kill("SIGHUP");
+      await cluster.waitForOutput(/rolling restart done \{"replaced":2\}/, 60_000);
+
+      const after = await waitFor(async () => {
+        const { status, body } = await api(cluster.url, "/api/stats");
+        return status === 200 && body.workers.length === 2 && !body.missing ? body.workers : undefined;
+      }, "both new workers in /api/stats", 30_000);
+      for (const w of after) expect(before).not.toContain(w.pid);
+      expect(cluster.process.exitCode).toBeNull();
+
+      await waitFor(() => clients.every((c) => c.connected), "every client to be connected again", 30_000);
+      for (const c of clients) await request(c, "join", "after-roll");
+      const received = clients.map((c) => nextEvent<{ id: string }>(c, "message", 30_000));
+      const ack = await request(clients[0]!, "publish", { room: "after-roll", type: "t" });
+      for (const envelope of await Promise.all(received)) expect(envelope.id).toBe(ack.id);
+    } finally {
+      closeAll(clients);
+      await cluster.stop();
     }
   });
 });

@@ -93,6 +93,14 @@ export async function startPrimary(config: Config): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGHUP", () => {
+    if (stopping) return;
+    log.info("SIGHUP: rolling restart, one worker at a time");
+    void supervisor.rollingRestart(resolved.drainTimeoutMs + 2_000).then(({ replaced, stoppedAt }) => {
+      if (stoppedAt !== undefined) log.error(`rolling restart stopped: the new worker of slot ${stoppedAt} did not start; the old one keeps serving`, { code: "rolling_restart_failed", replaced });
+      else log.info("rolling restart done", { replaced });
+    });
+  });
 }
 
 type EngineChoice = { ok: true; name: RunningEngine; why: string } | { ok: false; reason: string; exitCode: number };

@@ -42,6 +42,11 @@ export class Supervisor {
   private readonly slots: Slot[];
   private shuttingDown = false;
   private announcedReady = false;
+  private rolling = false;
+  /** Workers replaced by a rolling restart, draining outside their slot. */
+  private readonly retiring = new Set<Worker>();
+  /** Called when a worker reports it listens (true) or dies before that (false). */
+  private readonly readyWaiters = new Map<Worker, (ready: boolean) => void>();
 
   constructor(
     private readonly config: Config,
@@ -81,9 +86,66 @@ export class Supervisor {
   async shutdown(timeoutMs: number): Promise<{ forced: number }> {
     this.shuttingDown = true;
     for (const slot of this.slots) clearTimeout(slot.respawnTimer);
-    const alive = this.slots.flatMap((s) => (s.worker && !s.worker.isDead() ? [s.worker] : []));
-    const exits = alive.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once("exit", () => resolve()))));
-    for (const worker of alive) this.send(worker, { kind: "drain" });
+    return this.drainWorkers(this.allWorkers(), timeoutMs);
+  }
+
+  /**
+   * Replaces every worker, one slot at a time, for a deploy or a config reload: the new
+   * process of a slot listens before the old one drains, so the slot is never empty. The old
+   * worker's clients reconnect to whichever worker takes them. Stops at a slot whose new
+   * worker cannot start (the old one keeps serving).
+   */
+  async rollingRestart(drainTimeoutMs: number): Promise<{ replaced: number; stoppedAt?: number }> {
+    if (this.rolling || this.shuttingDown) return { replaced: 0 };
+    this.rolling = true;
+    let replaced = 0;
+    try {
+      for (const slot of this.slots) {
+        if (this.shuttingDown) break;
+        const old = slot.worker;
+        const previous = { worker: old, incarnation: slot.incarnation, privatePort: slot.privatePort, ready: slot.ready, readyAt: slot.readyAt };
+        clearTimeout(slot.respawnTimer);
+        if (old) this.retiring.add(old);
+        const fresh = this.fork(slot);
+        const ready = await new Promise<boolean>((resolve) => this.readyWaiters.set(fresh, resolve));
+        if (!ready) {
+          // Give the slot back to the worker that was serving it, instead of respawning.
+          clearTimeout(slot.respawnTimer);
+          if (old && !old.isDead()) {
+            this.retiring.delete(old);
+            Object.assign(slot, previous, { startFailures: 0 });
+            this.broadcastPeers();
+          }
+          return { replaced, stoppedAt: slot.index };
+        }
+        if (old) {
+          await this.drainWorkers([old], drainTimeoutMs);
+          this.retiring.delete(old);
+        }
+        replaced++;
+      }
+      return { replaced };
+    } finally {
+      this.rolling = false;
+    }
+  }
+
+  /** Ends every worker at once (after a fatal error). */
+  killAll(): void {
+    this.shuttingDown = true;
+    for (const slot of this.slots) clearTimeout(slot.respawnTimer);
+    for (const worker of this.allWorkers()) worker.process.kill("SIGKILL");
+  }
+
+  private allWorkers(): Worker[] {
+    const inSlots = this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
+    return [...inSlots, ...this.retiring].filter((w) => !w.isDead());
+  }
+
+  /** Drains the given workers; those still alive after the timeout are killed. */
+  private async drainWorkers(workers: Worker[], timeoutMs: number): Promise<{ forced: number }> {
+    const exits = workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once("exit", () => resolve()))));
+    for (const worker of workers) this.send(worker, { kind: "drain" });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       Promise.all(exits).then(() => false),
@@ -92,7 +154,7 @@ export class Supervisor {
     clearTimeout(timer);
     let forced = 0;
     if (timedOut) {
-      for (const worker of alive) {
+      for (const worker of workers) {
         if (!worker.isDead()) {
           forced++;
           worker.process.kill("SIGKILL");
@@ -102,16 +164,7 @@ export class Supervisor {
     return { forced };
   }
 
-  /** Ends every worker at once (after a fatal error). */
-  killAll(): void {
-    this.shuttingDown = true;
-    for (const slot of this.slots) {
-      clearTimeout(slot.respawnTimer);
-      if (slot.worker && !slot.worker.isDead()) slot.worker.process.kill("SIGKILL");
-    }
-  }
-
-  private fork(slot: Slot): void {
+  private fork(slot: Slot): Worker {
     slot.incarnation++;
     const context = { slot: slot.index, incarnation: slot.incarnation, engine: this.engine, peers: this.peers(), config: this.config };
     const worker = cluster.fork({ [WORKER_CONTEXT_ENV]: encodeWorkerContext(context) });
@@ -120,6 +173,7 @@ export class Supervisor {
     slot.privatePort = undefined;
     worker.on("exit", (code, signal) => this.onExit(slot, worker, code, signal));
     worker.on("error", (err) => this.log.warn("worker IPC error", { slot: slot.index, error: err }));
+    return worker;
   }
 
   private onMessage(worker: Worker, raw: unknown): void {
@@ -139,6 +193,8 @@ export class Supervisor {
         slot.privatePort = message.privatePort;
         slot.startFailures = 0;
         this.broadcastPeers();
+        this.readyWaiters.get(worker)?.(true);
+        this.readyWaiters.delete(worker);
         if (!this.announcedReady && this.slots.every((s) => s.ready)) {
           this.announcedReady = true;
           this.events.allReady();
@@ -171,6 +227,9 @@ export class Supervisor {
   }
 
   private onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
+    this.readyWaiters.get(worker)?.(false);
+    this.readyWaiters.delete(worker);
+    this.retiring.delete(worker);
     if (slot.worker !== worker) return;
     const wasReady = slot.ready;
     slot.worker = undefined;
