@@ -33,7 +33,7 @@ describe("/api/stats", () => {
     const slow = app({ ready: true }, () => Promise.reject(new IpcError("primary_timeout", "the primary did not answer")));
     const response = await slow.request("/api/stats", { headers: { authorization: "Bearer a-key-of-sixteen-chars" } }, env);
     expect(response.status).toBe(503);
-    expect((await response.json()).error.code).toBe("primary_timeout");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("primary_timeout");
   });
 
   it("lists workers that did not answer as missing", async () => {
