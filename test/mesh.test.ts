@@ -220,13 +220,16 @@ describe("the uws mesh in detail (2 workers)", () => {
   it("makes clients whose owner was killed reconnect and work again", async () => {
     const clients: Socket[] = [];
     const rejoin = (c: Socket) => c.on("connect", () => void c.emitWithAck("join", "survivors").catch(() => {}));
-    for (let i = 0; i < 30; i++) {
-      const c = ioClient(cluster.url, { forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 1000, timeout: 10_000 } satisfies ClientOptions);
+    // 30 default clients (some relayed) and 10 polling-only ones (some forwarded).
+    for (let i = 0; i < 40; i++) {
+      const transports = i < 30 ? ["polling", "websocket"] : ["polling"];
+      const c = ioClient(cluster.url, { forceNew: true, transports, reconnectionDelay: 200, reconnectionDelayMax: 1000, timeout: 10_000 } satisfies ClientOptions);
       rejoin(c);
       clients.push(c);
     }
+    const upgraded = (c: Socket, i: number) => i >= 30 || c.io.engine.transport.name === "websocket";
     try {
-      await waitFor(() => clients.every((c) => c.connected && c.io.engine.transport.name === "websocket"), "30 clients to connect and upgrade", 30_000);
+      await waitFor(() => clients.every((c, i) => c.connected && upgraded(c, i)), "40 clients to connect (30 upgraded)", 30_000);
       const s = await stats(cluster);
       const relayedOwner = s.workers.find((w) => s.workers.some((o) => o.slot !== w.slot && o.relays > 0));
       expect(sum(s.workers, "relays")).toBeGreaterThan(0);
@@ -243,7 +246,7 @@ describe("the uws mesh in detail (2 workers)", () => {
         return now.workers.length === 2 && now.workers.every((w) => w.pid !== owner.pid) ? now : undefined;
       }, "the killed worker to be replaced", 30_000);
       await waitFor(() => clients.every((c) => c.connected), "every client to be connected again", 30_000);
-      await waitFor(async () => (await stats(cluster)).connections === 30, "30 sessions after reconnecting", 30_000);
+      await waitFor(async () => (await stats(cluster)).connections === 40, "40 sessions after reconnecting", 30_000);
       // Every client rejoined on connect; make sure of it, then a publish reaches all.
       for (const c of clients) await request(c, "join", "survivors");
       const received = clients.map((c) => nextEvent<{ id: string }>(c, "message", 30_000));
