@@ -5,15 +5,27 @@ import { z } from "zod";
 
 export const CHANNEL = "realtime-edge";
 
+const count = z.number().int().min(0);
+
 export const workerStatsSchema = z.object({
   slot: z.number().int().min(0),
   pid: z.number().int().min(1),
-  connections: z.number().int().min(0),
+  /** Engine.IO sessions this worker holds. */
+  connections: count,
+  /** Polling requests it forwards to their owner right now, and in all. */
+  forwarding: count,
+  forwardedTotal: count,
+  /** Websockets it relays to their owner right now, and in all. */
+  relays: count,
+  relayedTotal: count,
+  relayDropped: count,
 });
 export type WorkerStats = z.infer<typeof workerStatsSchema>;
 
 export const peerSchema = z.object({
   slot: z.number().int().min(0),
+  /** Which process of the slot: the primary counts forks per slot. */
+  incarnation: z.number().int().min(0),
   pid: z.number().int().min(1),
   privatePort: z.number().int().min(1).max(65535),
 });
@@ -42,7 +54,7 @@ const queryName = z.enum(Object.keys(queries) as [Query, ...Query[]]);
 const errorBody = z.object({ code: z.string(), message: z.string() });
 
 export const workerToPrimarySchema = z.discriminatedUnion("kind", [
-  z.object({ channel: z.literal(CHANNEL), kind: z.literal("listening"), slot: z.number().int(), privatePort: z.number().int().min(1).max(65535) }),
+  z.object({ channel: z.literal(CHANNEL), kind: z.literal("listening"), slot: z.number().int(), privatePort: z.number().int().min(1).max(65535).optional() }),
   z.object({ channel: z.literal(CHANNEL), kind: z.literal("startup-failed"), slot: z.number().int(), reason: z.string() }),
   z.object({ channel: z.literal(CHANNEL), kind: z.literal("request"), id: z.number().int(), op: operationName, payload: z.unknown() }),
   z.object({ channel: z.literal(CHANNEL), kind: z.literal("query-reply"), id: z.number().int(), ok: z.boolean(), result: z.unknown().optional(), error: errorBody.optional() }),

@@ -2,8 +2,10 @@
 // adapter's hub and answers the workers' cluster-wide questions. It never carries client
 // traffic.
 import cluster from "node:cluster";
+import { createServer, type Server as HttpServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { setupPrimary as setupClusterAdapterHub } from "@socket.io/cluster-adapter";
+import { setupMaster as setupStickyMaster } from "@socket.io/sticky";
 import type { Config } from "../config.js";
 import { createLogger, setLogLevel } from "../log.js";
 import { loadNativeUws } from "../worker/uws-native.js";
@@ -11,6 +13,7 @@ import { Supervisor } from "./supervisor.js";
 import { QueryFanOut } from "./query-fan-out.js";
 import { findFreePort } from "./free-port.js";
 import { operations } from "../ipc/messages.js";
+import type { RunningEngine } from "../worker/context.js";
 
 export async function startPrimary(config: Config): Promise<void> {
   setLogLevel(config.logLevel);
@@ -23,15 +26,29 @@ export async function startPrimary(config: Config): Promise<void> {
   }
   log.info(`engine ${engine.name}: ${engine.why}`);
 
-  const port = config.port === 0 ? await findFreePort(config.host) : config.port;
+  // The node engine's primary owns the public port (sticky routing); uws workers share it.
+  let stickyServer: HttpServer | undefined;
+  let port: number;
+  if (engine.name === "node") {
+    stickyServer = createServer();
+    setupStickyMaster(stickyServer, { loadBalancingMethod: "least-connection" });
+    port = await listenSticky(stickyServer, config.host, config.port).catch((err: Error) => {
+      log.error(`cannot listen on ${config.host}:${config.port}: ${err.message}`, { code: "listen_failed" });
+      process.exit(1);
+    });
+  } else {
+    port = config.port === 0 ? await findFreePort(config.host) : config.port;
+  }
   const resolved: Config = { ...config, port };
 
   setupClusterAdapterHub();
   // Workers get their configuration from the primary, not from the command line.
-  cluster.setupPrimary({ args: [] });
+  // "advanced" (structured clone) IPC keeps Buffers intact: @socket.io/sticky passes request
+  // bytes that way, and the cluster adapter carries binary Socket.IO payloads.
+  cluster.setupPrimary({ args: [], serialization: "advanced" });
 
   const fanOut = new QueryFanOut();
-  const supervisor: Supervisor = new Supervisor(resolved, log, {
+  const supervisor: Supervisor = new Supervisor(resolved, engine.name, log, {
     allReady: () => {
       const ms = Math.round(performance.now());
       log.info(`ready: ${resolved.workers} workers, engine ${engine.name}, listening on http://${formatHost(resolved.host)}:${port}, ${ms} ms from start`);
@@ -67,6 +84,7 @@ export async function startPrimary(config: Config): Promise<void> {
     }
     stopping = true;
     log.info(`${signal}: draining`, { drainTimeoutMs: resolved.drainTimeoutMs });
+    stickyServer?.close();
     // Workers get a little longer than their own drain timeout to close and exit.
     const { forced } = await supervisor.shutdown(resolved.drainTimeoutMs + 2_000);
     if (forced > 0) log.warn("drain timeout passed; killed the workers still running", { forced });
@@ -77,25 +95,31 @@ export async function startPrimary(config: Config): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-type EngineChoice =
-  | { ok: true; name: "uws"; why: string }
-  | { ok: false; reason: string; exitCode: number };
+type EngineChoice = { ok: true; name: RunningEngine; why: string } | { ok: false; reason: string; exitCode: number };
 
 function chooseEngine(config: Config): EngineChoice {
-  if (config.engine === "node") {
-    return {
-      ok: false,
-      exitCode: 2,
-      reason: "ENGINE=node is not available in this version yet; use ENGINE=uws or ENGINE=auto",
-    };
-  }
+  if (config.engine === "node") return { ok: true, name: "node", why: "chosen by ENGINE=node (http.Server + @socket.io/sticky)" };
   const uws = loadNativeUws();
   if (uws.ok) return { ok: true, name: "uws", why: `native uWebSockets.js loaded (${uws.binary.split("/").pop()})` };
+  if (config.engine === "auto") {
+    return { ok: true, name: "node", why: `ENGINE=auto and the uws engine cannot run here: ${uws.reason}` };
+  }
   return {
     ok: false,
     exitCode: 1,
-    reason: `the uws engine cannot run: ${uws.reason}. The JavaScript fallback of the uWebSockets.js package is never used.`,
+    reason: `ENGINE=uws cannot run: ${uws.reason}. The JavaScript fallback of the uWebSockets.js package is never used; ENGINE=node or auto runs on Node's http.Server instead.`,
   };
+}
+
+function listenSticky(server: HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
 }
 
 function formatHost(host: string): string {

@@ -4,7 +4,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { CHANNEL, isOurs, workerToPrimarySchema, type Peer, type PrimaryToWorker, type WithoutChannel, type WorkerToPrimary } from "../ipc/messages.js";
-import { encodeWorkerContext, WORKER_CONTEXT_ENV } from "../worker/context.js";
+import { encodeWorkerContext, WORKER_CONTEXT_ENV, type RunningEngine } from "../worker/context.js";
 
 /** Consecutive start-up failures of one slot before the primary gives up. */
 export const MAX_START_FAILURES = 5;
@@ -15,6 +15,8 @@ const STABLE_AFTER_MS = 30_000;
 
 interface Slot {
   index: number;
+  /** Forks of this slot so far; names the current process in its sids. */
+  incarnation: number;
   worker: Worker | undefined;
   ready: boolean;
   privatePort: number | undefined;
@@ -43,11 +45,13 @@ export class Supervisor {
 
   constructor(
     private readonly config: Config,
+    private readonly engine: RunningEngine,
     private readonly log: Logger,
     private readonly events: SupervisorEvents,
   ) {
     this.slots = Array.from({ length: config.workers }, (_, index) => ({
       index,
+      incarnation: 0,
       worker: undefined,
       ready: false,
       privatePort: undefined,
@@ -108,7 +112,9 @@ export class Supervisor {
   }
 
   private fork(slot: Slot): void {
-    const worker = cluster.fork({ [WORKER_CONTEXT_ENV]: encodeWorkerContext({ slot: slot.index, config: this.config }) });
+    slot.incarnation++;
+    const context = { slot: slot.index, incarnation: slot.incarnation, engine: this.engine, peers: this.peers(), config: this.config };
+    const worker = cluster.fork({ [WORKER_CONTEXT_ENV]: encodeWorkerContext(context) });
     slot.worker = worker;
     slot.ready = false;
     slot.privatePort = undefined;
@@ -150,10 +156,17 @@ export class Supervisor {
     }
   }
 
-  private broadcastPeers(): void {
-    const peers: Peer[] = this.slots.flatMap((s) =>
-      s.ready && s.worker?.process.pid && s.privatePort ? [{ slot: s.index, pid: s.worker.process.pid, privatePort: s.privatePort }] : [],
+  /** Workers that listen on their private port: where the mesh routes sessions. */
+  private peers(): Peer[] {
+    return this.slots.flatMap((s) =>
+      s.ready && s.worker?.process.pid && s.privatePort
+        ? [{ slot: s.index, incarnation: s.incarnation, pid: s.worker.process.pid, privatePort: s.privatePort }]
+        : [],
     );
+  }
+
+  private broadcastPeers(): void {
+    const peers = this.peers();
     for (const { worker } of this.liveWorkers()) this.send(worker, { kind: "peers", peers });
   }
 

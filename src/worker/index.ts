@@ -1,23 +1,20 @@
-// A worker: one uWS App listening on the public port (SO_REUSEPORT: the kernel spreads
-// connections over the workers) and on a private loopback port (for the mesh), serving
-// Socket.IO through `attachApp` and every other route through Hono.
+// A worker: one Socket.IO server (cluster adapter: rooms span workers), one Hono app, put on
+// the network by the engine the primary chose (uws, or node with @socket.io/sticky).
 import { createAdapter } from "@socket.io/cluster-adapter";
 import { Server } from "socket.io";
-import type { us_listen_socket } from "uWebSockets.js";
 import { createLogger, setLogLevel } from "../log.js";
 import { WorkerChannel } from "../ipc/worker-channel.js";
 import { createHttpApp, type Readiness } from "../http/app.js";
 import { corsPolicy } from "../http/cors-policy.js";
-import { InFlight, serveWithFetch } from "../http/uws-fetch-bridge.js";
+import { InFlight } from "../http/uws-fetch-bridge.js";
 import { registerRealtime } from "../realtime/index.js";
-import { loadNativeUws, type Uws } from "./uws-native.js";
-import { wrapAppForEngine } from "./engine-app.js";
+import { loadNativeUws } from "./uws-native.js";
+import { createUwsEngine } from "./uws-engine.js";
+import { createNodeEngine } from "./node-engine.js";
+import { WorkerStartError, type Engine } from "./engine.js";
 import type { WorkerContext } from "./context.js";
 
-/** A start-up failure already logged and reported to the primary. */
-export class WorkerStartError extends Error {
-  override readonly name = "WorkerStartError";
-}
+export { WorkerStartError } from "./engine.js";
 
 export async function startWorker(context: WorkerContext): Promise<void> {
   const { slot, config } = context;
@@ -31,20 +28,14 @@ export async function startWorker(context: WorkerContext): Promise<void> {
     throw new WorkerStartError(reason);
   };
 
-  const loaded = loadNativeUws();
-  if (!loaded.ok) return fail(`uWebSockets.js native binary unavailable: ${loaded.reason}`);
-  const uws: Uws = loaded.uws;
-
-  const app = uws.App();
   const cors = corsPolicy(config.corsOrigins);
   const inFlight = new InFlight();
-  let publicListener: us_listen_socket | undefined;
-  let privateListener: us_listen_socket | undefined;
+  let listening = false;
   let draining = false;
 
   const readiness = (): Readiness => {
     if (draining) return { ready: false, reason: "draining" };
-    if (!publicListener) return { ready: false, reason: "not listening" };
+    if (!listening) return { ready: false, reason: "not listening" };
     // The cluster adapter speaks over the IPC channel: without it rooms stop spanning workers.
     if (!channel.connected) return { ready: false, reason: "cluster adapter disconnected from the primary" };
     return { ready: true };
@@ -59,9 +50,6 @@ export async function startWorker(context: WorkerContext): Promise<void> {
     clusterStats: () => channel.request("stats", {}),
     log: log.child("http"),
   });
-  const bridgeOptions = { maxBodyBytes: config.maxBodyBytes };
-  const serveHttp = (res: Parameters<typeof serveWithFetch>[0], req: Parameters<typeof serveWithFetch>[1]) =>
-    serveWithFetch(res, req, (request, env) => http.fetch(request, env), bridgeOptions, inFlight);
 
   const io = new Server({
     path: config.socketPath,
@@ -72,50 +60,42 @@ export async function startWorker(context: WorkerContext): Promise<void> {
     },
   });
 
-  const engineApp = wrapAppForEngine(app, {
-    // Preflights for the Socket.IO path are answered by Hono's cors middleware, from the
-    // same allowlist, so the API and Socket.IO cannot disagree.
-    http: (engineHandler) => (res, req) => {
-      if (req.getMethod() === "options") return serveHttp(res, req);
-      return engineHandler(res, req);
-    },
-  });
-  io.attachApp(engineApp);
+  const deps = { context, config, io, http, cors, inFlight, channel, log };
+  let engine: Engine;
+  if (context.engine === "uws") {
+    const loaded = loadNativeUws();
+    if (!loaded.ok) return fail(`uWebSockets.js native binary unavailable: ${loaded.reason}`);
+    engine = createUwsEngine(loaded.uws, deps);
+  } else {
+    engine = createNodeEngine(deps);
+  }
   registerRealtime(io, { log: log.child("realtime") });
-  app.any("/*", serveHttp);
 
-  channel.onQuery("stats", () => ({ slot, pid: process.pid, connections: io.engine.clientsCount }));
+  channel.onQuery("stats", () => ({ slot, pid: process.pid, connections: io.engine.clientsCount, ...engine.mesh }));
 
-  const listen = (host: string, port: number) =>
-    new Promise<us_listen_socket | false>((resolve) => app.listen(host, port, (socket) => resolve(socket)));
-
-  const publicSocket = await listen(config.host, config.port);
-  if (!publicSocket) return fail(`could not listen on ${config.host}:${config.port} (address in use or not available)`);
-  publicListener = publicSocket;
-  const privateSocket = await listen("127.0.0.1", 0);
-  if (!privateSocket) return fail("could not open a private loopback listener");
-  privateListener = privateSocket;
-  const privatePort = uws.us_socket_local_port(privateSocket as unknown as Parameters<Uws["us_socket_local_port"]>[0]);
-
-  log.info("listening", { engine: "uws", address: `${config.host}:${config.port}`, privatePort, pid: process.pid });
+  let privatePort: number | undefined;
+  try {
+    ({ privatePort } = await engine.listen());
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  listening = true;
+  log.info("listening", { engine: context.engine, address: `${config.host}:${config.port}`, privatePort, pid: process.pid, incarnation: context.incarnation });
   channel.send({ kind: "listening", slot, privatePort });
 
   const drain = async (why: string) => {
     if (draining) return;
     draining = true;
     log.info("draining", { why, connections: io.engine.clientsCount });
-    // Stop taking new connections; the kernel sends them to workers still listening.
-    if (publicListener) uws.us_listen_socket_close(publicListener);
-    publicListener = undefined;
+    engine.stopAccepting();
     // Closing the transports (not a Socket.IO "disconnect") makes stock clients reconnect
     // by themselves, to whichever server is there to take them.
     await new Promise<void>((resolve) => io.close(() => resolve()));
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.drainTimeoutMs).unref());
     await Promise.race([inFlight.idle(), deadline]);
-    if (privateListener) uws.us_listen_socket_close(privateListener);
-    privateListener = undefined;
+    engine.close();
     log.info("drained");
-    // uWS keeps idle keep-alive connections open; the process is done, so end it here.
+    // Idle keep-alive connections would hold the process open; it is done, so end it.
     setTimeout(() => process.exit(0), 20);
   };
 
