@@ -13,7 +13,7 @@ import { coldStart } from "./scenarios/cold-start.js";
 import { connectionStorm, idleCapacity } from "./scenarios/connections.js";
 import { roomFanout } from "./scenarios/fanout.js";
 import { ackRoundTrip } from "./scenarios/ack.js";
-import { forwardedRequests, pollingVsDirect } from "./scenarios/polling.js";
+import { forwardedRequests, pollingVsDirect, type MeshDelta } from "./scenarios/polling.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { renderSvg } from "./report/svg.js";
 import { SOURCE_ADDRESS_COUNT } from "./client/source-addresses.js";
@@ -130,7 +130,10 @@ async function runPeer(spec: PeerSpec, options: BenchOptions, progress: Progress
       if (!spec.polling) results.polling = { status: "skipped", reason: "this peer serves websocket only" };
       else {
         progress.line(`  polling-first vs websocket-direct: ${options.pollingClients} subscribers`);
+        const before = await meshTotals(peer);
         results.polling = await pollingVsDirect(peer, { subscribers: options.pollingClients, fanout: fanoutOptions, timeoutMs: CONNECT_TIMEOUT_MS }, progress);
+        const delta = meshDelta(before, await meshTotals(peer));
+        if (delta) results.polling.meshDelta = delta;
         const p = results.polling;
         progress.line(`    ${p.mode}: ${p.pollingFirst?.deliveriesPerSecond ?? "-"}/s vs direct ${p.websocketDirect.deliveriesPerSecond}/s (ratio ${p.deliveriesRatio ?? "-"})${p.reason ? `; ${p.reason}` : ""}`);
       }
@@ -139,7 +142,10 @@ async function runPeer(spec: PeerSpec, options: BenchOptions, progress: Progress
       if (!spec.mesh) results.forward = { status: "skipped", reason: "only realtime-edge (uws) forwards requests between workers; sticky peers route in their primary" };
       else {
         progress.line(`  polling requests forwarded by one worker: ${options.forwardClients} sessions`);
+        const before = await meshTotals(peer);
         results.forward = await forwardedRequests(peer, { sessions: options.forwardClients, durationMs: options.forwardDurationMs, timeoutMs: CONNECT_TIMEOUT_MS }, progress);
+        const delta = meshDelta(before, await meshTotals(peer));
+        if (delta) results.forward.meshDelta = delta;
         const f = results.forward;
         progress.line(`    forwarded ${f.forwarded?.requestsPerSecond ?? "-"}/s vs direct ${f.direct.requestsPerSecond}/s${f.reason ? `; ${f.reason}` : ""}`);
       }
@@ -152,6 +158,26 @@ async function runPeer(spec: PeerSpec, options: BenchOptions, progress: Progress
     await peer.stop();
   }
   return results;
+}
+
+type MeshTotals = { relayedTotal: number; forwardedTotal: number; relayDropped: number };
+
+/** The mesh counters of every realtime-edge worker, summed (undefined for other peers). */
+async function meshTotals(peer: RunningPeer): Promise<MeshTotals | undefined> {
+  if (!peer.spec.id.startsWith("edge-")) return undefined;
+  try {
+    const res = await fetch(`${peer.url}/api/stats`, { headers: { authorization: `Bearer ${BENCH_API_KEY}` } });
+    const body = (await res.json()) as { workers?: Partial<MeshTotals>[] };
+    const sum = (k: keyof MeshTotals) => (body.workers ?? []).reduce((n, w) => n + (w[k] ?? 0), 0);
+    return { relayedTotal: sum("relayedTotal"), forwardedTotal: sum("forwardedTotal"), relayDropped: sum("relayDropped") };
+  } catch {
+    return undefined;
+  }
+}
+
+function meshDelta(before: MeshTotals | undefined, after: MeshTotals | undefined): MeshDelta | undefined {
+  if (!before || !after) return undefined;
+  return { relayed: after.relayedTotal - before.relayedTotal, forwarded: after.forwardedTotal - before.forwardedTotal, relayDropped: after.relayDropped - before.relayDropped };
 }
 
 async function clusterSpread(peer: RunningPeer): Promise<PeerResults["spread"]> {

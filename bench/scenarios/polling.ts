@@ -30,12 +30,23 @@ export interface PollingResult {
   /** relayed: upgrades forced onto the non-owner worker; sticky: the peer routes upgrades itself. */
   mode: "relayed" | "sticky";
   subscribers: number;
+  /** Polling-first sessions that failed (handshake or upgrade) and were started again once. */
+  failedSessionAttempts: number;
+  firstSessionError?: string;
+  /** realtime-edge only: websocket relays and forwarded requests the workers counted meanwhile. */
+  meshDelta?: MeshDelta;
   websocketDirect: FanoutResult;
   pollingFirst: FanoutResult | null;
   /** pollingFirst ÷ websocketDirect deliveries per second. */
   deliveriesRatio: number | null;
   /** pollingFirst ÷ websocketDirect p99 latency. */
   p99Ratio: number | null;
+}
+
+export interface MeshDelta {
+  relayed: number;
+  forwarded: number;
+  relayDropped: number;
 }
 
 export interface ForwardRun {
@@ -58,6 +69,7 @@ export interface ForwardResult {
   forwarded: ForwardRun | null;
   /** forwarded ÷ direct requests per second. */
   ratio: number | null;
+  meshDelta?: MeshDelta;
 }
 
 export interface PollingOptions {
@@ -94,18 +106,32 @@ export async function pollingVsDirect(peer: RunningPeer, options: PollingOptions
 
   const handshakeClients: Client[] = [];
   const upgraded: SocketIoWsClient[] = [];
+  let failedSessions = 0;
+  let firstError: string | undefined;
   try {
     for (let i = 0; i < 8; i++) handshakeClients.push((await httpClientOnSlot(peer.url, peer.spec.mesh ? OWNER_SLOT : null, PROBE_ATTEMPTS)).client);
     await inBatches(options.subscribers, handshakeClients.length, async (i) => {
-      const session = await PollingSession.open(handshakeClients[i % handshakeClients.length]!);
-      const socket = peer.spec.mesh ? await tcpSocketOnSlot("127.0.0.1", peer.port, OTHER_SLOT, PROBE_ATTEMPTS) : undefined;
-      upgraded.push(await session.upgrade(peer.url, options.timeoutMs, socket));
-      progress.tick(() => `${peer.spec.id} polling-first: ${upgraded.length}/${options.subscribers} upgraded`);
+      // A stock client whose session fails starts a new one: so do we, once.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const session = await PollingSession.open(handshakeClients[i % handshakeClients.length]!);
+          const socket = peer.spec.mesh ? await tcpSocketOnSlot("127.0.0.1", peer.port, OTHER_SLOT, PROBE_ATTEMPTS) : undefined;
+          upgraded.push(await session.upgrade(peer.url, options.timeoutMs, socket));
+          break;
+        } catch (err) {
+          failedSessions += 1;
+          firstError ??= (err as Error).message;
+        }
+      }
+      progress.tick(() => `${peer.spec.id} polling-first: ${upgraded.length}/${options.subscribers} upgraded, ${failedSessions} failed attempts`);
     });
   } catch (err) {
+    firstError ??= (err as Error).message;
+  }
+  if (upgraded.length < options.subscribers / 2) {
     for (const c of upgraded) c.close();
     await closeAll(handshakeClients);
-    return { status: "failed", reason: `polling-first sessions failed: ${(err as Error).message}`, mode, subscribers: options.subscribers, websocketDirect, pollingFirst: null, deliveriesRatio: null, p99Ratio: null };
+    return { status: "failed", reason: `polling-first sessions failed: ${firstError}`, mode, subscribers: options.subscribers, failedSessionAttempts: failedSessions, websocketDirect, pollingFirst: null, deliveriesRatio: null, p99Ratio: null };
   }
   const pollingFirst = await roomFanout(peer, upgraded, upgraded.length, options.fanout, progress);
   for (const c of upgraded) c.close();
@@ -116,6 +142,8 @@ export async function pollingVsDirect(peer: RunningPeer, options: PollingOptions
     ...(pollingFirst.reason ? { reason: pollingFirst.reason } : websocketDirect.reason ? { reason: websocketDirect.reason } : {}),
     mode,
     subscribers: options.subscribers,
+    failedSessionAttempts: failedSessions,
+    ...(firstError ? { firstSessionError: firstError } : {}),
     websocketDirect,
     pollingFirst,
     deliveriesRatio: ratio(pollingFirst.deliveriesPerSecond, websocketDirect.deliveriesPerSecond),
