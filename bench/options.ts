@@ -42,6 +42,8 @@ const HELP = `npm run bench -- [options]
   --ack-rates LIST        fixed request rates per second (default 1000,5000)
   --ack-ms N              time per ack rate (default 3000)
   --polling-clients N     subscribers per transport in the polling scenario (default 200)
+  --polling-ms N          publishing / request time of the polling and forward scenarios (default 3000)
+  --forward-sessions N    polling-only sessions in the forward scenario (default 50)
   --cold-runs N           cold starts per peer, the median is reported (default 3)
   --out DIR               where latest.json/.md/.svg go (default bench/results)
   --edge-env K=V,...      extra environment for the realtime-edge peers
@@ -80,6 +82,8 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
       "ack-rates": { type: "string" },
       "ack-ms": { type: "string" },
       "polling-clients": { type: "string" },
+      "polling-ms": { type: "string" },
+      "forward-sessions": { type: "string" },
       "cold-runs": { type: "string" },
       out: { type: "string" },
       "edge-env": { type: "string" },
@@ -115,9 +119,9 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     ackClients: 16,
     coldRuns: one(values["cold-runs"], "--cold-runs", full ? 5 : 3),
     pollingClients: one(values["polling-clients"], "--polling-clients", full ? 1_000 : 200),
-    pollingDurationMs: full ? 10_000 : 3_000,
-    forwardClients: full ? 200 : 50,
-    forwardDurationMs: full ? 10_000 : 3_000,
+    pollingDurationMs: one(values["polling-ms"], "--polling-ms", full ? 10_000 : 3_000),
+    forwardClients: one(values["forward-sessions"], "--forward-sessions", full ? 200 : 50),
+    forwardDurationMs: one(values["polling-ms"], "--polling-ms", full ? 10_000 : 3_000),
     outDir: values.out ?? defaultOutDir,
     quiet: values.quiet,
     edgeEnv,

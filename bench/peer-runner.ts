@@ -174,7 +174,10 @@ export async function startPeer(spec: PeerSpec, options: StartOptions = {}): Pro
   };
 }
 
+/** The part of a server's output that says why it stopped: the first error lines, else the last ones. */
 function tail(output: string): string {
-  const lines = output.trim().split("\n").slice(-3).join(" | ");
-  return lines.length > 400 ? lines.slice(-400) : lines || "(no output)";
+  const all = output.trim().split("\n");
+  const firstError = all.findIndex((l) => /error|invalid|cannot|not available|unavailable/i.test(l));
+  const lines = (firstError >= 0 ? all.slice(firstError, firstError + 3) : all.slice(-3)).map((l) => l.trim()).join(" | ");
+  return lines.length > 400 ? `${lines.slice(0, 400)}…` : lines || "(no output)";
 }
