@@ -33,6 +33,11 @@ export type Peer = z.infer<typeof peerSchema>;
 
 /** Operations a worker can ask of the primary; each has a payload and a result schema. */
 export const operations = {
+  /**
+   * Answered at once. IPC messages from one worker reach the primary in order, so the
+   * answer proves that everything the worker sent before it has been handled.
+   */
+  sync: { payload: z.object({}), result: z.object({}) },
   stats: {
     payload: z.object({}),
     result: z.object({ workers: z.array(workerStatsSchema), missing: z.array(z.number().int()) }),

@@ -64,6 +64,8 @@ export async function startPrimary(config: Config): Promise<void> {
       const payload = operations[message.op].payload.safeParse(message.payload);
       if (!payload.success) return answer({ ok: false, error: { code: "ipc_invalid", message: `bad payload for ${message.op}` } });
       switch (message.op) {
+        case "sync":
+          return answer({ ok: true, result: {} });
         case "stats":
           void fanOut
             .ask(supervisor, "stats", 1_000)

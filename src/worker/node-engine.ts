@@ -7,6 +7,9 @@ import { setupWorker } from "@socket.io/sticky";
 import { newMeshStats } from "../mesh/index.js";
 import type { Engine, EngineDeps } from "./engine.js";
 
+/** A generated sid whose handshake did not complete is forgotten after this. */
+const ABANDONED_HANDSHAKE_MS = 30_000;
+
 export function createNodeEngine(deps: EngineDeps): Engine {
   const { config, io, http, inFlight } = deps;
   const honoListener = getRequestListener((request, env) => http.fetch(request, { remoteAddress: env.incoming.socket.remoteAddress ?? "" }));
@@ -28,7 +31,7 @@ export function createNodeEngine(deps: EngineDeps): Engine {
     for (const listener of engineListeners) listener.call(server, req, res);
   });
 
-  setupWorker(io);
+  announceSessionsBeforeHandshake(deps);
 
   return {
     mesh: newMeshStats(),
@@ -43,4 +46,45 @@ export function createNodeEngine(deps: EngineDeps): Engine {
       server.close();
     },
   };
+}
+
+/**
+ * @socket.io/sticky's primary learns which worker holds a sid from a "sticky:connection"
+ * message that its setupWorker() sends when engine.io emits "connection", which is after
+ * the handshake response has left. Under load the client's next request can reach the
+ * primary before that message, be sent to another worker, and fail with "Session ID
+ * unknown". So the worker announces the sid from engine.io's (async) generateId, before
+ * the response exists, and waits for the primary to confirm it has read the announcement.
+ * setupWorker() is given the real server but not the engine, so it does not announce twice.
+ */
+function announceSessionsBeforeHandshake({ io, channel, log }: EngineDeps): void {
+  const engine = io.engine;
+  const generate = engine.generateId.bind(engine) as (req: IncomingMessage) => string | Promise<string>;
+  const pending = new Map<string, NodeJS.Timeout>();
+  const tell = (type: "sticky:connection" | "sticky:disconnection", sid: string) => {
+    if (process.connected) process.send?.({ type, data: sid }, undefined, {}, () => {});
+  };
+
+  engine.generateId = async (req: IncomingMessage) => {
+    const sid = await generate(req);
+    tell("sticky:connection", sid);
+    // Messages from one worker are handled in order: once "sync" is answered, the primary
+    // has bound the sid to this worker.
+    await channel.request("sync", {}).catch((err: Error) => log.warn("primary did not confirm a new session", { code: "sticky_sync_failed", error: err }));
+    pending.set(
+      sid,
+      setTimeout(() => {
+        pending.delete(sid);
+        tell("sticky:disconnection", sid);
+      }, ABANDONED_HANDSHAKE_MS).unref(),
+    );
+    return sid;
+  };
+  engine.on("connection", (socket: { id: string; once(event: "close", fn: () => void): void }) => {
+    clearTimeout(pending.get(socket.id));
+    pending.delete(socket.id);
+    socket.once("close", () => tell("sticky:disconnection", socket.id));
+  });
+
+  setupWorker({ httpServer: io.httpServer, engine: { on: () => {} } } as unknown as Parameters<typeof setupWorker>[0]);
 }
