@@ -21,10 +21,11 @@ const PASSED_HEADERS = ["origin", "cookie", "user-agent", "authorization", "acce
 export interface Relay {
   upstream: WebSocket;
   client: UwsSocket<RelayUserData> | undefined;
-  /** Owner frames that arrived before the client side finished opening. */
-  early: Array<{ data: Buffer; isBinary: boolean }>;
+  /** Owner frames not yet written to the client (before it opened, or until the next flush). */
+  outbox: Array<{ data: Buffer; isBinary: boolean }>;
   closed: boolean;
   paused: boolean;
+  ctx: RelayContext;
 }
 
 export interface RelayUserData {
@@ -64,7 +65,7 @@ export function relayUpgrade(res: HttpResponse, req: HttpRequest, context: us_so
     perMessageDeflate: false, // loopback: compressing twice costs CPU and saves nothing
     handshakeTimeout: 10_000,
   });
-  const relay: Relay = { upstream, client: undefined, early: [], closed: false, paused: false };
+  const relay: Relay = { upstream, client: undefined, outbox: [], closed: false, paused: false, ctx };
 
   res.onAborted(() => {
     aborted = true;
@@ -99,11 +100,8 @@ function attachUpstream(relay: Relay, ctx: RelayContext): void {
   const { upstream } = relay;
   upstream.on("message", (data: Buffer, isBinary: boolean) => {
     if (relay.closed) return;
-    if (!relay.client) {
-      relay.early.push({ data, isBinary });
-      return;
-    }
-    sendToClient(relay, relay.client, data, isBinary, ctx);
+    relay.outbox.push({ data, isBinary });
+    if (relay.client) scheduleFlush(relay);
   });
   upstream.on("close", (code: number, reason: Buffer) => {
     const client = relay.client;
@@ -111,6 +109,7 @@ function attachUpstream(relay: Relay, ctx: RelayContext): void {
       relay.closed = true;
       return;
     }
+    flush(relay); // what the owner sent before closing still reaches the client
     relay.closed = true;
     // The owner closed (or vanished: 1006). Close the client the same way so it reconnects.
     if (sendableCode(code)) client.end(code, reason);
@@ -120,13 +119,34 @@ function attachUpstream(relay: Relay, ctx: RelayContext): void {
   upstream.on("error", (err) => ctx.log.debug("relay upstream error", { error: err }));
 }
 
-function sendToClient(relay: Relay, client: UwsSocket<RelayUserData>, data: Buffer, isBinary: boolean, ctx: RelayContext): void {
-  let status = 1;
-  client.cork(() => {
-    status = client.send(data, isBinary);
+// Frames from owners are written to clients once per turn of the event loop, all of a
+// client's frames in one cork: one syscall for many deliveries instead of one each (the
+// owner's uWS batches its fast publishes the same way, so a turn often brings dozens).
+const pendingFlush = new Set<Relay>();
+let flushScheduled = false;
+
+function scheduleFlush(relay: Relay): void {
+  pendingFlush.add(relay);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(() => {
+    flushScheduled = false;
+    for (const r of pendingFlush) flush(r);
+    pendingFlush.clear();
   });
-  // 2: dropped, as uWS drops for any receiver slower than maxBackpressure.
-  if (status === 2) ctx.stats.relayDropped++;
+}
+
+function flush(relay: Relay): void {
+  const client = relay.client;
+  if (!client || relay.closed || relay.outbox.length === 0) return;
+  const frames = relay.outbox;
+  relay.outbox = [];
+  let dropped = 0;
+  client.cork(() => {
+    // 2: dropped, as uWS drops for any receiver slower than maxBackpressure.
+    for (const { data, isBinary } of frames) if (client.send(data, isBinary) === 2) dropped++;
+  });
+  relay.ctx.stats.relayDropped += dropped;
   // A slow client: stop reading from the owner until uWS drains, so this worker buffers at
   // most what is in flight, and the owner feels the backpressure as it would from a direct
   // client.
@@ -148,7 +168,7 @@ export const relayHandlers = {
       return;
     }
     relay.client = client;
-    for (const { data, isBinary } of relay.early.splice(0)) sendToClient(relay, client, data, isBinary, ctx);
+    flush(relay);
   },
 
   message(client: UwsSocket<RelayUserData>, message: ArrayBuffer, isBinary: boolean): void {
@@ -177,6 +197,7 @@ export const relayHandlers = {
     const relay = client.getUserData().relay;
     ctx.stats.relays--;
     relay.client = undefined;
+    relay.outbox = [];
     if (relay.closed) return;
     relay.closed = true;
     const { upstream } = relay;
