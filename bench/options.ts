@@ -27,6 +27,8 @@ export interface BenchOptions {
   quiet: boolean;
   /** Extra environment for the realtime-edge peers (e.g. to lift a per-socket rate limit). */
   edgeEnv: Record<string, string>;
+  /** Where peers write V8 CPU profiles (node --cpu-prof), when asked for. */
+  cpuProfDir: string | undefined;
 }
 
 const HELP = `npm run bench -- [options]
@@ -47,6 +49,8 @@ const HELP = `npm run bench -- [options]
   --cold-runs N           cold starts per peer, the median is reported (default 3)
   --out DIR               where latest.json/.md/.svg go (default bench/results)
   --edge-env K=V,...      extra environment for the realtime-edge peers
+  --cpu-prof DIR          run every peer process (primary and workers) under node --cpu-prof
+                          and write the profiles to DIR (open them in Chrome DevTools)
   --quiet                 no progress lines
   --help
 `;
@@ -87,6 +91,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
       "cold-runs": { type: "string" },
       out: { type: "string" },
       "edge-env": { type: "string" },
+      "cpu-prof": { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -125,6 +130,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     outDir: values.out ?? defaultOutDir,
     quiet: values.quiet,
     edgeEnv,
+    cpuProfDir: values["cpu-prof"],
   };
 }
 

@@ -79,11 +79,22 @@ export interface StartOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Extra server environment (e.g. a rate-limit setting from the command line). */
   env?: Record<string, string>;
+  /**
+   * Profile the peer: node --cpu-prof in the primary, which cluster workers inherit through
+   * execArgv (NODE_OPTIONS refuses the flag). Profiles are written at exit, so stopping
+   * waits longer before it kills what is left.
+   */
+  cpuProfDir?: string;
 }
+
+/** How long a stopped peer's workers get to exit by themselves before they are killed. */
+const EXIT_GRACE_MS = 200;
+const EXIT_GRACE_PROFILING_MS = 5_000;
 
 export async function startPeer(spec: PeerSpec, options: StartOptions = {}): Promise<RunningPeer> {
   const started = performance.now();
-  const child = spawn(process.execPath, [spec.script], {
+  const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, spec.script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -162,7 +173,7 @@ export async function startPeer(spec: PeerSpec, options: StartOptions = {}): Pro
       await exited;
       clearTimeout(timer);
       // Workers of a primary that exited are told by IPC; give them a moment, then make sure.
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, options.cpuProfDir ? EXIT_GRACE_PROFILING_MS : EXIT_GRACE_MS));
       for (const pid of usageOf(tree).pids) {
         try {
           process.kill(pid, "SIGKILL");

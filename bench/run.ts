@@ -87,7 +87,7 @@ async function runPeer(spec: PeerSpec, options: BenchOptions, progress: Progress
 
   let peer: RunningPeer;
   try {
-    peer = await startPeer(spec, { env });
+    peer = await startPeer(spec, { env, cpuProfDir: options.cpuProfDir });
   } catch (err) {
     const reason = err instanceof PeerUnavailable ? err.message : `failed to start: ${(err as Error).message}`;
     progress.line(`  unavailable: ${reason}`);
