@@ -9,7 +9,7 @@ import { WorkerChannel } from "../ipc/worker-channel.js";
 import { createHttpApp, type Readiness } from "../http/app.js";
 import { corsPolicy } from "../http/cors-policy.js";
 import { InFlight, serveWithFetch } from "../http/uws-fetch-bridge.js";
-import { registerRealtime } from "../realtime/index.js";
+import { registerRealtime, socketServerOptions } from "../realtime/index.js";
 import { loadNativeUws, type Uws } from "./uws-native.js";
 import { wrapAppForEngine } from "./engine-app.js";
 import type { WorkerContext } from "./context.js";
@@ -57,6 +57,8 @@ export async function startWorker(context: WorkerContext): Promise<void> {
     cors,
     readiness,
     clusterStats: () => channel.request("stats", {}),
+    // A getter: the realtime side is set up below, once `io` exists; routes run later.
+    realtime: () => realtime,
     log: log.child("http"),
   });
   const bridgeOptions = { maxBodyBytes: config.maxBodyBytes };
@@ -66,6 +68,7 @@ export async function startWorker(context: WorkerContext): Promise<void> {
   const io = new Server({
     path: config.socketPath,
     adapter: createAdapter(),
+    ...socketServerOptions(config),
     cors: {
       origin: (origin, callback) => callback(null, cors.allow(origin) ?? false),
       credentials: cors.credentials,
@@ -81,7 +84,12 @@ export async function startWorker(context: WorkerContext): Promise<void> {
     },
   });
   io.attachApp(engineApp);
-  registerRealtime(io, { log: log.child("realtime") });
+  const realtime = registerRealtime(io, {
+    config,
+    claimMessageId: (key, timestamp) => channel.request("claim-message-id", { key, timestamp }),
+    slot,
+    log: log.child("realtime"),
+  });
   app.any("/*", serveHttp);
 
   channel.onQuery("stats", () => ({ slot, pid: process.pid, connections: io.engine.clientsCount }));
