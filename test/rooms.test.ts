@@ -205,3 +205,11 @@ describe("kick", () => {
     expect(await request(admin, "kick", { room: "ops-1", sub: "nobody" })).toEqual({ ok: true, room: "ops-1", sub: "nobody", sockets: 0 });
   });
 });
+
+describe("compression (on by default)", () => {
+  it("negotiates permessage-deflate on websocket", async () => {
+    const s = await user({ sub: "zipper" });
+    const ws = (s.io.engine.transport as unknown as { ws: { extensions: string } }).ws;
+    expect(ws.extensions).toMatch(/permessage-deflate/);
+  });
+});
