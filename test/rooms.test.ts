@@ -108,7 +108,7 @@ describe("user rooms", () => {
       method: "POST",
       headers: { authorization: "Bearer test-api-key-0123456789", "content-type": "application/json" },
       body: JSON.stringify({ user: "dana", type: "note", data: { n: 1 } }),
-    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: string } }));
     expect(status).toBe(202);
     for (const envelope of await Promise.all(arrivals)) {
       expect(envelope).toMatchObject({ id: body.id, room: "user:dana", type: "note", data: { n: 1 }, from: "server" });
