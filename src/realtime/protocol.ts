@@ -110,10 +110,12 @@ class ClientSession {
     }
     const rooms = atLeast(role, "member") ? [room, presenceWatchers(room)] : [room];
     await this.socket.join(rooms);
-    reply({ ok: true, room });
+    // Announce before the ack, so a client that acts on its ack (leaves, disconnects) never
+    // overtakes its own announcement.
     await announceJoin(this.nsp, this.socket.id, this.identity, room).catch((err: unknown) =>
       this.log.debug("presence join not announced", { error: err }),
     );
+    reply({ ok: true, room });
   }
 
   private async leave(input: unknown, reply: Reply): Promise<void> {
@@ -124,8 +126,8 @@ class ClientSession {
     const wasIn = this.socket.rooms.has(room);
     await this.socket.leave(room);
     await this.socket.leave(presenceWatchers(room));
-    reply({ ok: true, room });
     if (wasIn) await announceLeave(this.nsp, this.identity, [room]).catch((err: unknown) => this.log.debug("presence leave not announced", { error: err }));
+    reply({ ok: true, room });
   }
 
   private async publish(input: unknown, reply: Reply): Promise<void> {
