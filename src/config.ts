@@ -60,6 +60,8 @@ interface Setting<K extends keyof Config> {
   description: string;
   schema: z.ZodType<Config[K]>;
   default: () => Config[K];
+  /** Never echoed in error messages. */
+  secret?: boolean;
 }
 
 const integer = (min: number, max: number) =>
@@ -178,6 +180,7 @@ export const SETTINGS = [
     description: "bearer key for /api (at least 16 characters)",
     schema: z.string().min(16, "must be at least 16 characters").optional(),
     default: () => undefined,
+    secret: true,
   } satisfies Setting<"apiKey">,
   {
     key: "logLevel",
@@ -226,6 +229,7 @@ export const SETTINGS = [
     description: "HS256 secret for client tokens (at least 32 characters)",
     schema: z.string().min(32, "must be at least 32 characters (256 bits, as HS256 needs)").optional(),
     default: () => undefined,
+    secret: true,
   } satisfies Setting<"jwtSecret">,
   {
     key: "jwtPublicKey",
@@ -334,7 +338,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
     }
     const parsed = (setting.schema as z.ZodType).safeParse(raw);
     if (parsed.success) config[setting.key] = parsed.data;
-    else problems.push(`${source}=${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    else {
+      const shown = "secret" in setting && setting.secret ? "(hidden)" : JSON.stringify(raw);
+      problems.push(`${source}=${shown}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    }
   }
   if (config.jwtSecret !== undefined && config.jwtPublicKey !== undefined) {
     // One verification key means one algorithm family: no chance of algorithm confusion.
@@ -370,5 +377,5 @@ export const configSchema: z.ZodType<Config> = z.object({
 
 /** What a usage line says about each setting. */
 export function describeSettings(): string {
-  return SETTINGS.map((s) => `  ${s.env.padEnd(18)} --${s.flag.padEnd(18)} ${s.description}`).join("\n");
+  return SETTINGS.map((s) => `  ${s.env.padEnd(22)} --${s.flag.padEnd(22)} ${s.description}`).join("\n");
 }

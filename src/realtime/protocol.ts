@@ -50,6 +50,7 @@ export function handleConnections(nsp: Namespace, deps: ProtocolDeps): void {
 class ClientSession {
   private readonly bucket: TokenBucket;
   private loggedUnknownEvent = false;
+  private readonly loggedRefusals = new Set<string>();
   private readonly log: Logger;
 
   constructor(
@@ -186,13 +187,25 @@ class ClientSession {
     }
   }
 
-  /** Wraps a client's ack callback: tolerates a missing one, logs refusals once. */
+  /**
+   * Wraps a client's ack callback: tolerates a missing one and logs each refusal once. A
+   * client repeating the same mistake (a publish flood past its rate, say) is logged at
+   * info the first time per socket and event and code, and at debug after that.
+   */
   private replier(event: string, ack: unknown): Reply {
     let answered = false;
     return (response) => {
       if (answered) return;
       answered = true;
-      if (!response.ok) this.log.info("refused a client event", { sid: this.socket.id, event, code: response.error.code });
+      if (!response.ok) {
+        const key = `${event} ${response.error.code}`;
+        const fields = { sid: this.socket.id, sub: this.identity.sub, event, code: response.error.code };
+        if (this.loggedRefusals.has(key)) this.log.debug("refused a client event", fields);
+        else {
+          if (this.loggedRefusals.size < 32) this.loggedRefusals.add(key);
+          this.log.info("refused a client event", fields);
+        }
+      }
       if (typeof ack === "function") ack(response);
     };
   }
