@@ -63,3 +63,26 @@ describe("room roles", () => {
     expect(roleIn(identity(null), "anything")).toBe("member");
   });
 });
+
+describe("authenticator with an ES256 key", () => {
+  it("accepts an ES256 token from the matching key and refuses an HS256 one", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const { authenticator } = await import("../src/realtime/auth.js");
+    const { createLogger, setLogLevel } = await import("../src/log.js");
+    const { signToken } = await import("./helpers/tokens.js");
+    setLogLevel("silent");
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const auth = authenticator({ jwtSecret: undefined, jwtPublicKey: publicKey.export({ type: "spki", format: "pem" }).toString() }, createLogger("test"));
+    const handshake = (token: string) =>
+      new Promise<{ err: (Error & { data?: { code: string } }) | undefined; data: Record<string, any> }>((resolve) => {
+        const socket = { id: "sid", data: {} as Record<string, any>, handshake: { auth: { token }, address: "127.0.0.1" } };
+        auth(socket as never, (err) => resolve({ err, data: socket.data }));
+      });
+    const accepted = await handshake(await signToken({ sub: "ec-user", rooms: { a: "admin" } }, { key: privateKey, alg: "ES256" }));
+    expect(accepted.err).toBeUndefined();
+    expect(accepted.data.identity).toEqual({ sub: "ec-user", name: null, rooms: { a: "admin" }, anonymous: false });
+    const refused = await handshake(await signToken({ sub: "ec-user" }));
+    expect(refused.err?.data?.code).toBe("unauthorized");
+    expect(refused.err?.message).toMatch(/algorithm is not accepted: this server accepts ES256/);
+  });
+});
