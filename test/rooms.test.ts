@@ -212,4 +212,15 @@ describe("compression (on by default)", () => {
     const ws = (s.io.engine.transport as unknown as { ws: { extensions: string } }).ws;
     expect(ws.extensions).toMatch(/permessage-deflate/);
   });
+
+  it("carries large messages both ways over compressed websockets", async () => {
+    const sender = await user({ sub: "big-sender" });
+    const receiver = await user({ sub: "big-receiver" });
+    await request(receiver, "join", "big-room");
+    const text = "compressible ".repeat(2_000); // 26 KB: well over the 1 KB threshold
+    const arrival = nextEvent<any>(receiver, "message");
+    const ack = await request(sender, "publish", { room: "big-room", type: "blob", data: { text } });
+    expect(ack.ok).toBe(true);
+    expect((await arrival).data.text).toBe(text);
+  });
 });
