@@ -32,6 +32,10 @@ const edgeEnv = (engine: string): Record<string, string> => ({
   LOG_LEVEL: "info",
   // Stopping a peer with 10k clients should not wait the default 10 s drain.
   DRAIN_TIMEOUT_MS: "1000",
+  // The load generator publishes as fast as the server takes it: lift the per-socket
+  // publish rate limit (20/s by default), which the other peers do not have.
+  PUBLISH_RATE: "1000000",
+  PUBLISH_BURST: "1000000",
 });
 
 export const PEERS: readonly PeerSpec[] = [

@@ -2,6 +2,7 @@
 // receives a typed, validated Config; nothing else touches process.env.
 import { availableParallelism } from "node:os";
 import { isIP } from "node:net";
+import { createPublicKey } from "node:crypto";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
@@ -30,6 +31,25 @@ export interface Config {
   maxBodyBytes: number;
   /** Path of the Socket.IO endpoint. */
   socketPath: string;
+  /** HS256 secret for client tokens; with neither this nor jwtPublicKey the server runs anonymous. */
+  jwtSecret: string | undefined;
+  /** RS256/ES256 public key (PEM) for client tokens. */
+  jwtPublicKey: string | undefined;
+  /** Largest `data` of one publish, in bytes of its JSON. */
+  maxMessageBytes: number;
+  /** Publishes per second a socket may sustain (token bucket refill rate). */
+  publishRate: number;
+  /** Publishes a socket may send at once before the rate applies (token bucket size). */
+  publishBurst: number;
+  /** Rooms one socket may be in, not counting its own user room. */
+  maxRoomsPerSocket: number;
+  /** How long a publish id is remembered to drop a repeated publish. */
+  idempotencyWindowMs: number;
+  /** permessage-deflate on websocket and gzip/deflate on polling, above compressionThreshold. */
+  compression: boolean;
+  compressionThreshold: number;
+  /** Namespaces served besides "/": exact names and globs like /tenant-*. */
+  namespaces: string[];
 }
 
 /** One setting: its env name, its flag, and how to read it. */
@@ -40,6 +60,8 @@ interface Setting<K extends keyof Config> {
   description: string;
   schema: z.ZodType<Config[K]>;
   default: () => Config[K];
+  /** Never echoed in error messages. */
+  secret?: boolean;
 }
 
 const integer = (min: number, max: number) =>
@@ -82,6 +104,42 @@ const corsSchema = z
       .refine((list) => !list.includes("*") || list.length === 1, "`*` cannot be combined with other origins"),
   );
 
+// Env vars often carry a PEM on one line with literal "\n"; both forms are accepted.
+const pemPublicKeySchema = z
+  .string()
+  .transform((s) => s.replace(/\\n/g, "\n").trim() + "\n")
+  .refine((pem) => {
+    try {
+      const key = createPublicKey(pem);
+      if (key.asymmetricKeyType === "rsa") return true;
+      return key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1";
+    } catch {
+      return false;
+    }
+  }, "must be a PEM public key (-----BEGIN PUBLIC KEY-----), RSA for RS256 or EC P-256 for ES256");
+
+const onOffSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["on", "off", "true", "false", "1", "0"].includes(v), "must be on or off")
+  .transform((v) => v === "on" || v === "true" || v === "1");
+
+/** A namespace name: "/" then letters, digits, - _ . and / ; "*" makes it a glob. */
+export const namespaceEntrySchema = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~*/-]*$/, "each namespace must start with / and use letters, digits, - _ . ~ / and * only");
+
+const namespacesSchema = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((n) => n.trim())
+      .filter((n) => n.length > 0 && n !== "/"),
+  )
+  .pipe(z.array(namespaceEntrySchema));
+
 export const SETTINGS = [
   {
     key: "port",
@@ -122,6 +180,7 @@ export const SETTINGS = [
     description: "bearer key for /api (at least 16 characters)",
     schema: z.string().min(16, "must be at least 16 characters").optional(),
     default: () => undefined,
+    secret: true,
   } satisfies Setting<"apiKey">,
   {
     key: "logLevel",
@@ -163,6 +222,87 @@ export const SETTINGS = [
     schema: z.string().regex(/^\/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$/, "must start with / and not end with /"),
     default: () => "/socket.io",
   } satisfies Setting<"socketPath">,
+  {
+    key: "jwtSecret",
+    env: "JWT_SECRET",
+    flag: "jwt-secret",
+    description: "HS256 secret for client tokens (at least 32 characters)",
+    schema: z.string().min(32, "must be at least 32 characters (256 bits, as HS256 needs)").optional(),
+    default: () => undefined,
+    secret: true,
+  } satisfies Setting<"jwtSecret">,
+  {
+    key: "jwtPublicKey",
+    env: "JWT_PUBLIC_KEY",
+    flag: "jwt-public-key",
+    description: "RS256/ES256 public key for client tokens (PEM; literal \\n allowed)",
+    schema: pemPublicKeySchema.optional(),
+    default: () => undefined,
+  } satisfies Setting<"jwtPublicKey">,
+  {
+    key: "maxMessageBytes",
+    env: "MAX_MESSAGE_BYTES",
+    flag: "max-message-bytes",
+    description: "largest publish data (bytes of JSON)",
+    schema: integer(1, 16 * 1024 * 1024),
+    default: () => 64 * 1024,
+  } satisfies Setting<"maxMessageBytes">,
+  {
+    key: "publishRate",
+    env: "PUBLISH_RATE",
+    flag: "publish-rate",
+    description: "publishes per second per socket",
+    schema: integer(1, 1_000_000),
+    default: () => 20,
+  } satisfies Setting<"publishRate">,
+  {
+    key: "publishBurst",
+    env: "PUBLISH_BURST",
+    flag: "publish-burst",
+    description: "publishes a socket may burst",
+    schema: integer(1, 1_000_000),
+    default: () => 40,
+  } satisfies Setting<"publishBurst">,
+  {
+    key: "maxRoomsPerSocket",
+    env: "MAX_ROOMS_PER_SOCKET",
+    flag: "max-rooms-per-socket",
+    description: "rooms one socket may join",
+    schema: integer(1, 100_000),
+    default: () => 100,
+  } satisfies Setting<"maxRoomsPerSocket">,
+  {
+    key: "idempotencyWindowMs",
+    env: "IDEMPOTENCY_WINDOW_MS",
+    flag: "idempotency-window-ms",
+    description: "how long a publish id is remembered",
+    schema: integer(1_000, 3_600_000),
+    default: () => 60_000,
+  } satisfies Setting<"idempotencyWindowMs">,
+  {
+    key: "compression",
+    env: "COMPRESSION",
+    flag: "compression",
+    description: "on|off: permessage-deflate and HTTP compression",
+    schema: onOffSchema,
+    default: () => true,
+  } satisfies Setting<"compression">,
+  {
+    key: "compressionThreshold",
+    env: "COMPRESSION_THRESHOLD",
+    flag: "compression-threshold",
+    description: "smallest packet (bytes) that is compressed",
+    schema: integer(0, 64 * 1024 * 1024),
+    default: () => 1024,
+  } satisfies Setting<"compressionThreshold">,
+  {
+    key: "namespaces",
+    env: "NAMESPACES",
+    flag: "namespaces",
+    description: "comma-separated extra namespaces, globs allowed (/chat,/tenant-*)",
+    schema: namespacesSchema,
+    default: () => [],
+  } satisfies Setting<"namespaces">,
 ] as const;
 
 export class ConfigError extends Error {
@@ -192,13 +332,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
     const fromFlag = flags[setting.flag];
     const raw = typeof fromFlag === "string" ? fromFlag : env[setting.env];
     const source = typeof fromFlag === "string" ? `--${setting.flag}` : setting.env;
-    if (raw === undefined || (raw === "" && setting.key !== "corsOrigins")) {
+    if (raw === undefined || (raw === "" && setting.key !== "corsOrigins" && setting.key !== "namespaces")) {
       config[setting.key] = setting.default();
       continue;
     }
     const parsed = (setting.schema as z.ZodType).safeParse(raw);
     if (parsed.success) config[setting.key] = parsed.data;
-    else problems.push(`${source}=${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    else {
+      const shown = "secret" in setting && setting.secret ? "(hidden)" : JSON.stringify(raw);
+      problems.push(`${source}=${shown}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    }
+  }
+  if (config.jwtSecret !== undefined && config.jwtPublicKey !== undefined) {
+    // One verification key means one algorithm family: no chance of algorithm confusion.
+    problems.push("JWT_SECRET and JWT_PUBLIC_KEY: set one of them, not both");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as Config;
@@ -216,9 +363,19 @@ export const configSchema: z.ZodType<Config> = z.object({
   drainTimeoutMs: z.number().int().min(0),
   maxBodyBytes: z.number().int().min(1),
   socketPath: z.string().startsWith("/"),
+  jwtSecret: z.string().min(32).optional(),
+  jwtPublicKey: z.string().optional(),
+  maxMessageBytes: z.number().int().min(1),
+  publishRate: z.number().int().min(1),
+  publishBurst: z.number().int().min(1),
+  maxRoomsPerSocket: z.number().int().min(1),
+  idempotencyWindowMs: z.number().int().min(1),
+  compression: z.boolean(),
+  compressionThreshold: z.number().int().min(0),
+  namespaces: z.array(namespaceEntrySchema),
 }) as z.ZodType<Config>;
 
 /** What a usage line says about each setting. */
 export function describeSettings(): string {
-  return SETTINGS.map((s) => `  ${s.env.padEnd(18)} --${s.flag.padEnd(18)} ${s.description}`).join("\n");
+  return SETTINGS.map((s) => `  ${s.env.padEnd(22)} --${s.flag.padEnd(22)} ${s.description}`).join("\n");
 }

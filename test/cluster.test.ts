@@ -20,6 +20,19 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+describe("anonymous mode", () => {
+  it("warns once at start that there is no token key", () => {
+    const warnings = cluster.output().match(/anonymous mode: no JWT_SECRET or JWT_PUBLIC_KEY/g) ?? [];
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("makes every socket its own user", async () => {
+    const s = await connect(cluster.url, { transports: ["websocket"] });
+    sockets.push(s);
+    expect(await request(s, "whoami")).toMatchObject({ ok: true, sub: s.id, anonymous: true, name: null });
+  });
+});
+
 describe("HTTP API", () => {
   it("answers /healthz while the process lives", async () => {
     const { status, body } = await api(cluster.url, "/healthz", { key: null });

@@ -14,6 +14,9 @@ function app(readiness: Readiness, stats: () => Promise<never> | Promise<{ worke
     cors: corsPolicy([]),
     readiness: () => readiness,
     clusterStats: stats,
+    realtime: () => {
+      throw new Error("these tests do not reach the push API");
+    },
     log: createLogger("test"),
   });
 }

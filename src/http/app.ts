@@ -8,6 +8,8 @@ import { errorBody } from "../errors.js";
 import type { BridgeEnv } from "./uws-fetch-bridge.js";
 import type { OperationResult } from "../ipc/messages.js";
 import type { Logger } from "../log.js";
+import type { RealtimeApi } from "../realtime/index.js";
+import { pushRoutes } from "./routes/push.js";
 
 export interface Readiness {
   ready: boolean;
@@ -21,6 +23,8 @@ export interface HttpDeps {
   cors: CorsPolicy;
   readiness(): Readiness;
   clusterStats(): Promise<OperationResult<"stats">>;
+  /** The realtime side, for the push API (a getter: it is created after the HTTP app). */
+  realtime(): RealtimeApi;
   log: Logger;
 }
 
@@ -60,6 +64,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
       ...(stats.missing.length > 0 ? { missing: stats.missing } : {}),
     });
   });
+
+  app.route("/api", pushRoutes({ realtime: deps.realtime, log: deps.log }));
 
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError((err, c) => {

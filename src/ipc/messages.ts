@@ -42,6 +42,14 @@ export const operations = {
     payload: z.object({}),
     result: z.object({ workers: z.array(workerStatsSchema), missing: z.array(z.number().int()) }),
   },
+  /**
+   * Claims a publish id for the idempotency window, cluster-wide. `fresh` is false when the
+   * id was claimed before within the window; `timestamp` is the first claim's.
+   */
+  "claim-message-id": {
+    payload: z.object({ key: z.string().min(1).max(1024), timestamp: z.number().int().min(0) }),
+    result: z.object({ fresh: z.boolean(), timestamp: z.number().int().min(0) }),
+  },
 } as const;
 export type Operation = keyof typeof operations;
 export type OperationPayload<O extends Operation> = z.infer<(typeof operations)[O]["payload"]>;

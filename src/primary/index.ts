@@ -14,6 +14,7 @@ import { QueryFanOut } from "./query-fan-out.js";
 import { findFreePort } from "./free-port.js";
 import { operations } from "../ipc/messages.js";
 import type { RunningEngine } from "../worker/context.js";
+import { IdempotencyWindow } from "./idempotency-window.js";
 
 export async function startPrimary(config: Config): Promise<void> {
   setLogLevel(config.logLevel);
@@ -25,6 +26,9 @@ export async function startPrimary(config: Config): Promise<void> {
     process.exit(engine.exitCode);
   }
   log.info(`engine ${engine.name}: ${engine.why}`);
+  if (config.jwtSecret === undefined && config.jwtPublicKey === undefined) {
+    log.warn("anonymous mode: no JWT_SECRET or JWT_PUBLIC_KEY is set, so every socket is its own user and may join any room as a member");
+  }
 
   // The node engine's primary owns the public port (sticky routing); uws workers share it.
   let stickyServer: HttpServer | undefined;
@@ -48,6 +52,7 @@ export async function startPrimary(config: Config): Promise<void> {
   cluster.setupPrimary({ args: [], serialization: "advanced" });
 
   const fanOut = new QueryFanOut();
+  const idempotency = new IdempotencyWindow(resolved.idempotencyWindowMs);
   const supervisor: Supervisor = new Supervisor(resolved, engine.name, log, {
     allReady: () => {
       const ms = Math.round(performance.now());
@@ -71,6 +76,11 @@ export async function startPrimary(config: Config): Promise<void> {
             .ask(supervisor, "stats", 1_000)
             .then(({ results, missing }) => answer({ ok: true, result: { workers: results, missing } }));
           return;
+        case "claim-message-id": {
+          const { key, timestamp } = operations["claim-message-id"].payload.parse(message.payload);
+          answer({ ok: true, result: idempotency.claim(key, timestamp) });
+          return;
+        }
       }
     },
     queryReply: (worker, message) => fanOut.onReply(worker, message),

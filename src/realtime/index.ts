@@ -1,53 +1,44 @@
-// The client protocol: plain Socket.IO events with acknowledgements.
-//   join(room, ack)                     → { ok: true, room }
-//   leave(room, ack)                    → { ok: true, room }
-//   publish({ room, type, data }, ack)  → { ok: true, id }; room members get `message`
-// Bad input is answered with { ok: false, error: { code, message } } and the socket lives on.
-import type { Server, Socket } from "socket.io";
-import { errorBody, type ErrorBody } from "../errors.js";
+// The realtime side of a worker: handshake auth, the client protocol on every served
+// namespace, and the facade the push API uses. Events (see README "Socket.IO protocol"):
+//   join(room) leave(room) publish({ room, type, data, id? }) presence(room)
+//   kick({ room, sub }) whoami()  → ack { ok: true, ... } | { ok: false, error: { code, message } }
+//   server → client: message(envelope[, ack]) presence(change) kicked({ room, by })
+import type { Server } from "socket.io";
 import type { Logger } from "../log.js";
-import { makeEnvelope } from "./envelope.js";
-import { describeIssues, publishInput, roomName } from "./schemas.js";
+import { authenticator, type AuthSettings } from "./auth.js";
+import { Delivery, type ClaimMessageId } from "./delivery.js";
+import { NamespaceDirectory } from "./namespaces.js";
+import { handleConnections, type ProtocolLimits } from "./protocol.js";
+import { realtimeApi, type RealtimeApi } from "./server-api.js";
 
-export type Ack = (response: { ok: true; [key: string]: unknown } | ErrorBody) => void;
+export type { RealtimeApi, PushMessage, PushTarget } from "./server-api.js";
+export { UnknownNamespaceError } from "./server-api.js";
+export { UnavailableError } from "./delivery.js";
+export { socketServerOptions } from "./transport-options.js";
+export type { Envelope } from "./envelope.js";
+export { CLIENT_EVENTS } from "./protocol.js";
+export { roomName, messageType, messageId, subject, describeIssues } from "./schemas.js";
+
+export interface RealtimeSettings extends AuthSettings, ProtocolLimits {
+  namespaces: string[];
+}
 
 export interface RealtimeDeps {
+  config: RealtimeSettings;
+  /** Cluster-wide idempotency window (the primary's `claim-message-id`). */
+  claimMessageId: ClaimMessageId;
+  slot: number;
   log: Logger;
 }
 
-export function registerRealtime(io: Server, deps: RealtimeDeps): void {
-  const log = deps.log;
-  io.on("connection", (socket) => {
-    socket.on("join", (room: unknown, ack: unknown) => {
-      const reply = replier(socket, "join", ack, log);
-      const parsed = roomName.safeParse(room);
-      if (!parsed.success) return reply(errorBody("invalid_room", describeIssues(parsed.error)));
-      void Promise.resolve(socket.join(parsed.data)).then(() => reply({ ok: true, room: parsed.data }));
-    });
-
-    socket.on("leave", (room: unknown, ack: unknown) => {
-      const reply = replier(socket, "leave", ack, log);
-      const parsed = roomName.safeParse(room);
-      if (!parsed.success) return reply(errorBody("invalid_room", describeIssues(parsed.error)));
-      void Promise.resolve(socket.leave(parsed.data)).then(() => reply({ ok: true, room: parsed.data }));
-    });
-
-    socket.on("publish", (input: unknown, ack: unknown) => {
-      const reply = replier(socket, "publish", ack, log);
-      const parsed = publishInput.safeParse(input);
-      if (!parsed.success) return reply(errorBody("invalid_message", describeIssues(parsed.error)));
-      const { room, type, data } = parsed.data;
-      const envelope = makeEnvelope(room, type, data, socket.id);
-      io.to(room).emit("message", envelope);
-      reply({ ok: true, id: envelope.id });
-    });
+export function registerRealtime(io: Server, deps: RealtimeDeps): RealtimeApi {
+  const { config, log } = deps;
+  const auth = authenticator(config, log.child("auth"));
+  const delivery = new Delivery(deps.claimMessageId);
+  const protocol = { delivery, limits: config, slot: deps.slot, log };
+  const namespaces = new NamespaceDirectory(io, config.namespaces, (nsp) => {
+    nsp.use(auth);
+    handleConnections(nsp, protocol);
   });
-}
-
-/** Wraps a client's ack callback: tolerates a missing one, logs refusals once. */
-function replier(socket: Socket, event: string, ack: unknown, log: Logger): Ack {
-  return (response) => {
-    if (!response.ok) log.info("refused a client event", { sid: socket.id, event, code: response.error.code });
-    if (typeof ack === "function") ack(response);
-  };
+  return realtimeApi(namespaces, delivery);
 }

@@ -7,7 +7,7 @@ import { WorkerChannel } from "../ipc/worker-channel.js";
 import { createHttpApp, type Readiness } from "../http/app.js";
 import { corsPolicy } from "../http/cors-policy.js";
 import { InFlight } from "../http/uws-fetch-bridge.js";
-import { registerRealtime } from "../realtime/index.js";
+import { registerRealtime, socketServerOptions } from "../realtime/index.js";
 import { loadNativeUws } from "./uws-native.js";
 import { createUwsEngine } from "./uws-engine.js";
 import { createNodeEngine } from "./node-engine.js";
@@ -48,12 +48,15 @@ export async function startWorker(context: WorkerContext): Promise<void> {
     cors,
     readiness,
     clusterStats: () => channel.request("stats", {}),
+    // A getter: the realtime side is set up below, once `io` exists; routes run later.
+    realtime: () => realtime,
     log: log.child("http"),
   });
 
   const io = new Server({
     path: config.socketPath,
     adapter: createAdapter(),
+    ...socketServerOptions(config),
     cors: {
       origin: (origin, callback) => callback(null, cors.allow(origin) ?? false),
       credentials: cors.credentials,
@@ -69,7 +72,12 @@ export async function startWorker(context: WorkerContext): Promise<void> {
   } else {
     engine = createNodeEngine(deps);
   }
-  registerRealtime(io, { log: log.child("realtime") });
+  const realtime = registerRealtime(io, {
+    config,
+    claimMessageId: (key, timestamp) => channel.request("claim-message-id", { key, timestamp }),
+    slot,
+    log: log.child("realtime"),
+  });
 
   channel.onQuery("stats", () => ({ slot, pid: process.pid, connections: io.engine.clientsCount, ...engine.mesh }));
 
