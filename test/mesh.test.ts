@@ -217,6 +217,19 @@ describe("the uws mesh in detail (2 workers)", () => {
     await expectIdle(cluster);
   });
 
+  it("hands relays back to their clients (1012, service restart) when the relaying worker drains", async () => {
+    const { ws } = await relayedSession();
+    const relaying = (await stats(cluster)).workers.find((w) => w.relays === 1)!;
+    expect(relaying).toBeDefined();
+    process.kill(relaying.pid, "SIGTERM");
+    expect(await waitForClose(ws)).toBe(1012);
+    // The owner ends the session, and the primary replaces the drained worker.
+    await waitFor(async () => {
+      const now = await stats(cluster);
+      return now.workers.length === 2 && now.workers.every((w) => w.pid !== relaying.pid) && now.connections === 0;
+    }, "the session to end and the drained worker to be replaced", 30_000);
+  });
+
   it("makes clients whose owner was killed reconnect and work again", async () => {
     const clients: Socket[] = [];
     const rejoin = (c: Socket) => c.on("connect", () => void c.emitWithAck("join", "survivors").catch(() => {}));

@@ -6,7 +6,7 @@ import type { HttpHandler, EngineInterceptors } from "../worker/engine-app.js";
 import type { WebSocketBehavior } from "uWebSockets.js";
 import type { Logger } from "../log.js";
 import { createLoopbackAgent, forwardPolling, respondSessionUnknown } from "./forward-polling.js";
-import { isRelay, relayHandlers, relayUpgrade, type RelayContext } from "./relay-upgrade.js";
+import { closeAllRelays, isRelay, relayHandlers, relayUpgrade, type RelayContext } from "./relay-upgrade.js";
 import { FORWARDED_HEADER, SidRouter } from "./router.js";
 import type { MeshStats } from "./stats.js";
 
@@ -23,11 +23,17 @@ export interface MeshOptions {
   preflight: HttpHandler;
 }
 
-export function meshInterceptors(options: MeshOptions): EngineInterceptors {
+export interface Mesh {
+  interceptors: EngineInterceptors;
+  /** Hands every relayed websocket back to its client (1012: reconnect), for a drain. */
+  closeRelays(): void;
+}
+
+export function createMesh(options: MeshOptions): Mesh {
   const { router, stats } = options;
   const agent = createLoopbackAgent();
   const forwardContext = { agent, stats, corsHeaders: options.corsHeaders };
-  const relayContext: RelayContext = { stats, log: options.log, corsHeaders: options.corsHeaders };
+  const relayContext: RelayContext = { stats, log: options.log, corsHeaders: options.corsHeaders, open: new Set() };
 
   const http = (engineHandler: HttpHandler): HttpHandler => (res, req) => {
     const method = req.getMethod();
@@ -74,5 +80,5 @@ export function meshInterceptors(options: MeshOptions): EngineInterceptors {
     },
   });
 
-  return { http, ws };
+  return { interceptors: { http, ws }, closeRelays: () => closeAllRelays(relayContext) };
 }

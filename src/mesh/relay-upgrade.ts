@@ -40,6 +40,24 @@ export interface RelayContext {
   stats: MeshStats;
   log: Logger;
   corsHeaders(origin: string | undefined): Array<[string, string]>;
+  /** Relays whose client side is open, so a draining worker can hand them back. */
+  open: Set<Relay>;
+}
+
+/** WebSocket close code 1012 "Service Restart": the client reconnects by itself. */
+const SERVICE_RESTART = 1012;
+
+/**
+ * Closes every relay this worker holds (when it drains): the client is told the service
+ * restarts and reconnects, the owner sees the connection go and ends the session. Without
+ * this, relays would die with the process, and a client could still be writing into one.
+ */
+export function closeAllRelays(ctx: RelayContext): void {
+  for (const relay of ctx.open) {
+    relay.closed = true;
+    relay.upstream.close(1001);
+    relay.client?.end(SERVICE_RESTART, "service restart");
+  }
 }
 
 /** Close codes a peer may send in a close frame (RFC 6455 §7.4). */
@@ -162,6 +180,7 @@ export const relayHandlers = {
     const relay = client.getUserData().relay;
     ctx.stats.relays++;
     ctx.stats.relayedTotal++;
+    ctx.open.add(relay);
     if (relay.closed) {
       // The owner closed while the client was opening.
       client.end(1011);
@@ -196,6 +215,7 @@ export const relayHandlers = {
   close(client: UwsSocket<RelayUserData>, code: number, message: ArrayBuffer, ctx: RelayContext): void {
     const relay = client.getUserData().relay;
     ctx.stats.relays--;
+    ctx.open.delete(relay);
     relay.client = undefined;
     relay.outbox = [];
     if (relay.closed) return;

@@ -4,7 +4,7 @@
 import cluster from "node:cluster";
 import { createServer, type Server as HttpServer } from "node:http";
 import { performance } from "node:perf_hooks";
-import { setupPrimary as setupClusterAdapterHub } from "@socket.io/cluster-adapter";
+import { setupAdapterHub } from "../adapter/index.js";
 import { setupMaster as setupStickyMaster } from "@socket.io/sticky";
 import type { Config } from "../config.js";
 import { createLogger, setLogLevel } from "../log.js";
@@ -45,7 +45,7 @@ export async function startPrimary(config: Config): Promise<void> {
   }
   const resolved: Config = { ...config, port };
 
-  setupClusterAdapterHub();
+  setupAdapterHub(log.child("adapter"));
   // Workers get their configuration from the primary, not from the command line.
   // "advanced" (structured clone) IPC keeps Buffers intact: @socket.io/sticky passes request
   // bytes that way, and the cluster adapter carries binary Socket.IO payloads.

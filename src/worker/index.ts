@@ -1,9 +1,9 @@
 // A worker: one Socket.IO server (cluster adapter: rooms span workers), one Hono app, put on
 // the network by the engine the primary chose (uws, or node with @socket.io/sticky).
-import { createAdapter } from "@socket.io/cluster-adapter";
 import { Server } from "socket.io";
 import { createLogger, setLogLevel } from "../log.js";
 import { WorkerChannel } from "../ipc/worker-channel.js";
+import { AdapterBus, createBatchedClusterAdapter } from "../adapter/index.js";
 import { createHttpApp, type Readiness } from "../http/app.js";
 import { corsPolicy } from "../http/cors-policy.js";
 import { InFlight } from "../http/uws-fetch-bridge.js";
@@ -55,7 +55,7 @@ export async function startWorker(context: WorkerContext): Promise<void> {
 
   const io = new Server({
     path: config.socketPath,
-    adapter: createAdapter(),
+    adapter: createBatchedClusterAdapter(new AdapterBus(log.child("adapter"))),
     ...socketServerOptions(config),
     cors: {
       origin: (origin, callback) => callback(null, cors.allow(origin) ?? false),

@@ -2,7 +2,7 @@
 // port, Socket.IO attached through the sid mesh, Hono for every other route.
 import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js";
 import { serveWithFetch } from "../http/uws-fetch-bridge.js";
-import { makeSid, meshInterceptors, newMeshStats, SidRouter } from "../mesh/index.js";
+import { createMesh, makeSid, newMeshStats, SidRouter } from "../mesh/index.js";
 import { wrapAppForEngine } from "./engine-app.js";
 import type { Uws } from "./uws-native.js";
 import { WorkerStartError, type Engine, type EngineDeps } from "./engine.js";
@@ -28,9 +28,8 @@ export function createUwsEngine(uws: Uws, deps: EngineDeps): Engine {
     return cors.credentials ? [["access-control-allow-origin", allowed], ["access-control-allow-credentials", "true"]] : [["access-control-allow-origin", allowed]];
   };
 
-  io.attachApp(
-    wrapAppForEngine(app, meshInterceptors({ router, stats: mesh, log: log.child("mesh"), corsHeaders, preflight: serveHttp })),
-  );
+  const sidMesh = createMesh({ router, stats: mesh, log: log.child("mesh"), corsHeaders, preflight: serveHttp });
+  io.attachApp(wrapAppForEngine(app, sidMesh.interceptors));
   // Sessions made here name this worker, so every other worker can route to it.
   io.engine.generateId = () => makeSid(self);
   app.any("/*", serveHttp);
@@ -56,6 +55,9 @@ export function createUwsEngine(uws: Uws, deps: EngineDeps): Engine {
       // The kernel sends new connections to the workers still listening.
       if (publicListener) uws.us_listen_socket_close(publicListener);
       publicListener = undefined;
+      // Relayed sessions belong to other workers, which stay up: hand them back to their
+      // clients now, while this worker can still close them cleanly.
+      sidMesh.closeRelays();
     },
     close() {
       if (privateListener) uws.us_listen_socket_close(privateListener);
