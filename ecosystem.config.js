@@ -6,11 +6,15 @@
 // pm2 resorts to SIGKILL. Settings come from the environment pm2 is started in (PORT,
 // WORKERS, API_KEY, ...; see the README), with the server's own defaults otherwise.
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 // A fresh checkout has no dist/ yet: compile it first, as `npm start` does.
 execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: root, stdio: "inherit" });
+// The server's own list of settings, so every variable it reads is passed on (require of an
+// ES module: this file must stay synchronous for pm2, and dist/ exists only from here on).
+const { SETTINGS } = createRequire(import.meta.url)("./dist/config.js");
 
 const drainTimeoutMs = Number(process.env.DRAIN_TIMEOUT_MS ?? 10_000);
 
@@ -27,7 +31,7 @@ export const apps = [
       kill_timeout: (Number.isFinite(drainTimeoutMs) ? drainTimeoutMs : 10_000) + 5_000,
       // Forward only the server's own settings; pm2 adds the rest of its environment.
       env: Object.fromEntries(
-        ["PORT", "HOST", "WORKERS", "CORS_ORIGINS", "API_KEY", "LOG_LEVEL", "ENGINE", "DRAIN_TIMEOUT_MS", "MAX_BODY_BYTES", "SOCKET_PATH"]
+        SETTINGS.map((setting) => setting.env)
           .filter((name) => process.env[name] !== undefined)
           .map((name) => [name, process.env[name]]),
       ),

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../src/primary/free-port.js";
-import { ROOT } from "./helpers/cluster.js";
+import { API_KEY, ROOT } from "./helpers/cluster.js";
 import { waitFor } from "./helpers/wait.js";
 
 const run = promisify(execFile);
@@ -30,13 +30,17 @@ afterAll(async () => {
 describe("pm2", () => {
   it("starts the cluster from ecosystem.config.js and drains it on pm2 stop", async () => {
     const port = await findFreePort("127.0.0.1");
-    await pm2(["start", "ecosystem.config.js"], { PORT: String(port), HOST: "127.0.0.1", WORKERS: "2", LOG_LEVEL: "info" });
+    await pm2(["start", "ecosystem.config.js"], { PORT: String(port), HOST: "127.0.0.1", WORKERS: "2", LOG_LEVEL: "info", API_KEY });
 
     const health = await waitFor(async () => {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) });
       return response.ok ? response.json() : undefined;
     }, "the pm2-started server to answer /healthz", 45_000);
     expect(health).toMatchObject({ ok: true, status: "alive" });
+    // Every server setting in pm2's environment reaches the server (here, the API key).
+    const stats = await fetch(`http://127.0.0.1:${port}/api/stats`, { headers: { authorization: `Bearer ${API_KEY}` }, signal: AbortSignal.timeout(15_000) });
+    expect(stats.status).toBe(200);
+    expect(((await stats.json()) as { workers: unknown[] }).workers).toHaveLength(2);
 
     await pm2(["stop", "ecosystem.config.js"]);
     await waitFor(async () => {

@@ -134,7 +134,7 @@ describe("limits", () => {
       ["publish", [{ room: "r", type: "t".repeat(65) }], "invalid_message"],
       ["publish", [{ room: "r", type: "t", id: "" }], "invalid_message"],
       ["publish", [[1, 2, 3]], "invalid_message"],
-      ["join", [{ room: "r" }], "invalid_room"],
+      ["join", [{ room: 5, presence: true }], "invalid_room"],
     ];
     for (const [event, args, code] of cases) {
       const response = await request(s, event, ...args);

@@ -144,10 +144,15 @@ describe("presence", () => {
     expect((await request(admin, "presence", 5)).error.code).toBe("invalid_room");
   });
 
-  it("announces a user's first socket coming and last socket going to members", async () => {
+  it("announces a user's first socket coming and last socket going to members who asked for it", async () => {
     const watcher = await user({ sub: "wendy" });
-    await request(watcher, "join", "hall");
+    expect(await request(watcher, "join", { room: "hall", presence: true })).toEqual({ ok: true, room: "hall" });
     const changes = record<any>(watcher, "presence");
+    // A member who joined without { presence: true } hears no presence events.
+    const quiet = await user({ sub: "quentin" });
+    await request(quiet, "join", "hall");
+    await waitFor(() => changes.find((c) => c.member.sub === "quentin"), "quentin's arrival announced to the watcher");
+    const quietChanges = record<any>(quiet, "presence");
 
     const [first, second] = await spreadUser({ sub: "hank", name: "Hank" });
     await request(first!, "join", "hall");
@@ -157,9 +162,13 @@ describe("presence", () => {
     first!.close(); // the last socket goes: leave
     await waitFor(() => changes.find((c) => c.action === "leave"), "a presence leave");
     expect(changes).toEqual([
+      { room: "hall", action: "join", member: { sub: "quentin", name: null } },
       { room: "hall", action: "join", member: { sub: "hank", name: "Hank" } },
       { room: "hall", action: "leave", member: { sub: "hank", name: "Hank" } },
     ]);
+    // Both announcements reached the watcher; the quiet member, in the same room, got neither.
+    expect(quietChanges).toEqual([]);
+    expect((await request(quiet, "join", { room: "hall", presence: "yes" })).error.code).toBe("invalid_room");
   });
 });
 

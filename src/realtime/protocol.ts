@@ -10,7 +10,7 @@ import { kickUser } from "./kick.js";
 import { announceJoin, announceLeave, presenceOf } from "./presence.js";
 import { TokenBucket } from "./rate-limit.js";
 import { atLeast, isClientRoom, isUserRoom, presenceWatchers, roleIn } from "./room-access.js";
-import { describeIssues, kickInput, publishInput, roomName } from "./schemas.js";
+import { describeIssues, joinInput, kickInput, publishInput, roomName } from "./schemas.js";
 
 export type AckResponse = { ok: true; [key: string]: unknown } | (ErrorBody & { retryAfterMs?: number });
 export type Reply = (response: AckResponse) => void;
@@ -98,19 +98,23 @@ class ClientSession {
   }
 
   private async join(input: unknown, reply: Reply): Promise<void> {
-    const parsed = roomName.safeParse(input);
+    const parsed = joinInput.safeParse(input);
     if (!parsed.success) return reply(errorBody("invalid_room", describeIssues(parsed.error)));
-    const room = parsed.data;
+    const { room, presence: watchPresence } = parsed.data;
     if (isUserRoom(room)) return reply(errorBody("forbidden", "user:* rooms are joined by the server only: every socket is already in its own user:<sub> room"));
     const role = roleIn(this.identity, room);
     if (!role) return reply(errorBody("forbidden", `your token grants no role in room "${room}"`));
-    if (this.socket.rooms.has(room)) return reply({ ok: true, room });
+    // Presence change events only for members who asked for them (see joinInput).
+    const watch = watchPresence && atLeast(role, "member") ? [presenceWatchers(room)] : [];
+    if (this.socket.rooms.has(room)) {
+      if (watch.length > 0) await this.socket.join(watch);
+      return reply({ ok: true, room });
+    }
     const joined = [...this.socket.rooms].filter((r) => isClientRoom(r, this.socket.id)).length;
     if (joined >= this.deps.limits.maxRoomsPerSocket) {
       return reply(errorBody("too_many_rooms", `a socket may be in at most ${this.deps.limits.maxRoomsPerSocket} rooms; leave one first`));
     }
-    const rooms = atLeast(role, "member") ? [room, presenceWatchers(room)] : [room];
-    await this.socket.join(rooms);
+    await this.socket.join([room, ...watch]);
     // Announce before the ack, so a client that acts on its ack (leaves, disconnects) never
     // overtakes its own announcement.
     await announceJoin(this.nsp, this.socket.id, this.identity, room).catch((err: unknown) =>

@@ -40,6 +40,16 @@ export const publishInput = z.object({
 });
 export type PublishInput = z.infer<typeof publishInput>;
 
+/**
+ * `join` takes a room name, or `{ room, presence: true }` to also receive the room's presence
+ * change events. Opt-in, because announcing every arrival to every member is quadratic in
+ * the room's size: 10k sockets joining a room would mean 50M presence events.
+ */
+export const joinInput = z.union([
+  roomName.transform((room) => ({ room, presence: false })),
+  z.object({ room: roomName, presence: z.boolean({ error: "presence must be true or false" }).optional().default(false) }),
+], { error: "join takes a room name or { room, presence }" });
+
 export const kickInput = z.object({ room: roomName, sub: subject });
 
 /** The claims realtime-edge reads from a client's token; other claims are ignored. */
