@@ -96,7 +96,7 @@ export function serveWithFetch(res: HttpResponse, req: HttpRequest, handler: Fet
       return;
     }
     // uWS reuses the chunk's memory after this callback returns: copy it.
-    chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
+    chunks.push(Buffer.from(new Uint8Array(chunk)));
     if (isLast) run(Buffer.concat(chunks));
   });
 }

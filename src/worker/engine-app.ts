@@ -15,6 +15,9 @@ export interface EngineInterceptors {
 }
 
 export function wrapAppForEngine(app: TemplatedApp, interceptors: EngineInterceptors): TemplatedApp {
+  // One forwarding function per method, made once: socket.io calls app.publish through this
+  // proxy for every fast-path broadcast.
+  const forwarders = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   const proxy: TemplatedApp = new Proxy(app, {
     get(target, property, receiver) {
       if (property === "any" && interceptors.http) {
@@ -31,11 +34,17 @@ export function wrapAppForEngine(app: TemplatedApp, interceptors: EngineIntercep
       }
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== "function") return value;
-      // Native methods need the real app as `this`; chained calls must keep the proxy.
-      return (...args: unknown[]) => {
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return result === target ? proxy : result;
-      };
+      let forward = forwarders.get(property);
+      if (!forward) {
+        // Native methods need the real app as `this`; chained calls must keep the proxy.
+        const method = value as (...a: unknown[]) => unknown;
+        forward = (...args: unknown[]) => {
+          const result = method.apply(target, args);
+          return result === target ? proxy : result;
+        };
+        forwarders.set(property, forward);
+      }
+      return forward;
     },
   });
   return proxy;
