@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { startCluster, type RunningCluster } from "./helpers/cluster.js";
-import { closeAll, connect, request } from "./helpers/clients.js";
+import { closeAll, connect, request, record } from "./helpers/clients.js";
 import { nextEvent } from "./helpers/wait.js";
 import { JWT_SECRET, signToken, type Claims } from "./helpers/tokens.js";
 import { connectSpread, WS } from "./helpers/realtime.js";
@@ -26,12 +26,6 @@ async function user(claims: Claims, options: Record<string, unknown> = {}): Prom
   const socket = await connect(cluster.url, { ...WS, ...options, auth: { token: await signToken(claims) } });
   sockets.push(socket);
   return socket;
-}
-
-function record<T = any>(socket: Socket, event: string): T[] {
-  const seen: T[] = [];
-  socket.on(event, (value: T) => seen.push(value));
-  return seen;
 }
 
 /** Publishes a marker and waits for it: everything published before it has arrived by then. */

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { startCluster, type RunningCluster } from "./helpers/cluster.js";
-import { api, closeAll, connect, request } from "./helpers/clients.js";
+import { api, closeAll, connect, request, record } from "./helpers/clients.js";
 import { nextEvent, waitFor } from "./helpers/wait.js";
 import { JWT_SECRET, signToken, type Claims } from "./helpers/tokens.js";
 import { connectSpread, WS } from "./helpers/realtime.js";
@@ -37,12 +37,6 @@ async function spreadUser(claims: Claims, min = 2): Promise<Socket[]> {
 
 const post = (path: string, body: unknown, init: RequestInit & { key?: string | null } = {}) =>
   api(cluster.url, path, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body), ...init });
-
-function record<T = any>(socket: Socket, event: string): T[] {
-  const seen: T[] = [];
-  socket.on(event, (value: T) => seen.push(value));
-  return seen;
-}
 
 describe("POST /api/publish", () => {
   it("delivers to a room on both workers as a message from the server", async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { startCluster, type RunningCluster } from "./helpers/cluster.js";
-import { closeAll, connect, request } from "./helpers/clients.js";
+import { closeAll, connect, request, record } from "./helpers/clients.js";
 import { nextEvent, waitFor } from "./helpers/wait.js";
 import { signToken, type Claims } from "./helpers/tokens.js";
 import { JWT_SECRET } from "./helpers/tokens.js";
@@ -35,12 +35,6 @@ async function spreadUser(claims: Claims, min = 2): Promise<Socket[]> {
 }
 
 /** Collects every event of a kind a socket receives, to assert on absence later. */
-function record<T = any>(socket: Socket, event: string): T[] {
-  const seen: T[] = [];
-  socket.on(event, (value: T) => seen.push(value));
-  return seen;
-}
-
 describe("rooms with roles", () => {
   it("lets a token without a rooms claim join any room as member", async () => {
     const s = await user({ sub: "free" });

@@ -50,3 +50,10 @@ export async function api(url: string, path: string, init: RequestInit & { key?:
   }
   return { status: response.status, body, headers: response.headers };
 }
+
+/** Every payload of `event` this socket receives from now on, in order. */
+export function record<T = any>(socket: Socket, event: string): T[] {
+  const seen: T[] = [];
+  socket.on(event, (value: T) => seen.push(value));
+  return seen;
+}
