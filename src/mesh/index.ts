@@ -10,7 +10,7 @@ import { closeAllRelays, isRelay, relayHandlers, relayUpgrade, type RelayContext
 import { FORWARDED_HEADER, SidRouter } from "./router.js";
 import type { MeshStats } from "./stats.js";
 
-export { makeSid, ownerOfSid, MAX_SLOTS } from "./sid.js";
+export { makeSid, ownerOfSid } from "./sid.js";
 export { SidRouter, FORWARDED_HEADER } from "./router.js";
 export { newMeshStats, type MeshStats } from "./stats.js";
 

@@ -10,7 +10,6 @@ import { randomBytes } from "node:crypto";
 
 const SLOT_CHARS = 2;
 const INCARNATION_CHARS = 3;
-export const MAX_SLOTS = 36 ** SLOT_CHARS;
 const INCARNATIONS = 36 ** INCARNATION_CHARS;
 const SID = /^[0-9a-z]{5}[A-Za-z0-9_-]{15}$/;
 

@@ -35,15 +35,11 @@ export class QueryFanOut {
 
   onReply(worker: Worker, message: Extract<WorkerToPrimary, { kind: "query-reply" }>): void {
     const entry = this.pending.get(message.id);
-    if (!entry || !entry.waiting.has(worker)) return;
-    if (message.ok) {
-      const result = queries[entry.query].result.safeParse(message.result);
-      if (!result.success) return; // stays missing
-      entry.waiting.delete(worker);
-      entry.results.push(result.data);
-    } else {
-      return;
-    }
+    if (!entry || !entry.waiting.has(worker) || !message.ok) return; // a refusal stays missing
+    const result = queries[entry.query].result.safeParse(message.result);
+    if (!result.success) return; // so does a malformed answer
+    entry.waiting.delete(worker);
+    entry.results.push(result.data);
     if (entry.waiting.size === 0) entry.finish();
   }
 }
