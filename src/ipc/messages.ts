@@ -38,6 +38,15 @@ export const operations = {
    * answer proves that everything the worker sent before it has been handled.
    */
   sync: { payload: z.object({}), result: z.object({}) },
+  /**
+   * A uws worker listens on its private port and asks to join the mesh before it opens the
+   * public one. The primary answers once every other worker has applied the new peer table,
+   * so no worker can be handed a request for this worker's sessions before it can route it.
+   */
+  "join-mesh": {
+    payload: z.object({ privatePort: z.number().int().min(1).max(65535) }),
+    result: z.object({}),
+  },
   stats: {
     payload: z.object({}),
     result: z.object({ workers: z.array(workerStatsSchema), missing: z.array(z.number().int()) }),
@@ -58,6 +67,8 @@ export type OperationResult<O extends Operation> = z.infer<(typeof operations)[O
 /** Queries the primary fans out to every worker. */
 export const queries = {
   stats: { payload: z.object({}), result: workerStatsSchema },
+  /** Answered at once: proves the worker has handled everything the primary sent before. */
+  ping: { payload: z.object({}), result: z.object({}) },
 } as const;
 export type Query = keyof typeof queries;
 export type QueryResult<Q extends Query> = z.infer<(typeof queries)[Q]["result"]>;

@@ -71,6 +71,14 @@ export async function startPrimary(config: Config): Promise<void> {
       switch (message.op) {
         case "sync":
           return answer({ ok: true, result: {} });
+        case "join-mesh": {
+          const { privatePort } = operations["join-mesh"].payload.parse(message.payload);
+          if (!supervisor.joinMesh(worker, privatePort)) return answer({ ok: false, error: { code: "unknown_worker", message: "this worker has no slot" } });
+          // The peer table went out before the ping; each answer proves a worker applied it.
+          // A worker that does not answer in time must not hold a new worker back.
+          void fanOut.ask(supervisor, "ping", 2_000).then(() => answer({ ok: true, result: {} }));
+          return;
+        }
         case "stats":
           void fanOut
             .ask(supervisor, "stats", 1_000)

@@ -212,10 +212,19 @@ export class Supervisor {
     }
   }
 
+  /** Records a worker's private port and tells every worker; false for an unknown worker. */
+  joinMesh(worker: Worker, privatePort: number): boolean {
+    const slot = this.slots.find((s) => s.worker === worker);
+    if (!slot) return false;
+    slot.privatePort = privatePort;
+    this.broadcastPeers();
+    return true;
+  }
+
   /** Workers that listen on their private port: where the mesh routes sessions. */
   private peers(): Peer[] {
     return this.slots.flatMap((s) =>
-      s.ready && s.worker?.process.pid && s.privatePort
+      s.worker?.process.pid && s.privatePort
         ? [{ slot: s.index, incarnation: s.incarnation, pid: s.worker.process.pid, privatePort: s.privatePort }]
         : [],
     );

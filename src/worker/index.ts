@@ -79,6 +79,7 @@ export async function startWorker(context: WorkerContext): Promise<void> {
     log: log.child("realtime"),
   });
 
+  channel.onQuery("ping", () => ({}));
   channel.onQuery("stats", () => ({ slot, pid: process.pid, connections: io.engine.clientsCount, ...engine.mesh }));
 
   let privatePort: number | undefined;

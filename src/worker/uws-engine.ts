@@ -42,14 +42,20 @@ export function createUwsEngine(uws: Uws, deps: EngineDeps): Engine {
   return {
     mesh,
     async listen() {
-      // Private first: by the time clients can reach us, peers' forwards can too.
+      // Private first, then join the mesh: the primary answers once every other worker knows
+      // our private port. Only then do we take clients, so whichever worker a client's next
+      // request lands on can route it to us (otherwise: "Session ID unknown", a failed upgrade).
       const privateSocket = await listen("127.0.0.1", 0);
       if (!privateSocket) throw new WorkerStartError("could not open a private loopback listener");
       privateListener = privateSocket;
+      const privatePort = uws.us_socket_local_port(privateSocket as never);
+      await channel.request("join-mesh", { privatePort }, 10_000).catch((err: Error) => {
+        throw new WorkerStartError(`could not join the mesh: ${err.message}`);
+      });
       const publicSocket = await listen(config.host, config.port);
       if (!publicSocket) throw new WorkerStartError(`could not listen on ${config.host}:${config.port} (address in use or not available)`);
       publicListener = publicSocket;
-      return { privatePort: uws.us_socket_local_port(privateSocket as never) };
+      return { privatePort };
     },
     stopAccepting() {
       // The kernel sends new connections to the workers still listening.
